@@ -1,0 +1,1 @@
+"""The lending domain: one sub-package per concept."""
