@@ -1,0 +1,1 @@
+"""Borrowers: individuals and small businesses a tenant lends to."""

@@ -1,0 +1,107 @@
+"""Behaviour of the personal-data log filter."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from core.pii.logfilter import PersonalDataFilter, mask_text
+
+ID_NUMBER = "11010519491231002X"
+MOBILE = "13812345678"
+CARD = "6222021234567890123"
+USCC = "91110000600037341L"
+
+
+@pytest.fixture
+def captured() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(PersonalDataFilter())
+    handler.setFormatter(logging.Formatter("%(message)s %(borrower)s"))
+    logger = logging.getLogger("tests.pii.logfilter")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    yield logger, stream
+    logger.removeHandler(handler)
+
+
+def log(logger: logging.Logger, msg: str, *args: object, **extra: object) -> None:
+    logger.info(msg, *args, extra={"borrower": "-", **extra})
+
+
+def test_id_number_in_a_percent_argument_is_masked(captured) -> None:
+    logger, stream = captured
+
+    log(logger, "applicant %s approved", ID_NUMBER)
+
+    output = stream.getvalue()
+    assert ID_NUMBER not in output
+    assert "110105********002X" in output
+
+
+def test_mobile_and_card_in_the_message_are_masked(captured) -> None:
+    logger, stream = captured
+
+    log(logger, f"sms to +86 {MOBILE}, pay to card {CARD}")
+
+    output = stream.getvalue()
+    assert MOBILE not in output
+    assert CARD not in output
+    assert "138****5678" in output
+    assert "622202*********0123" in output
+
+
+def test_personal_data_passed_in_extra_is_masked(captured) -> None:
+    logger, stream = captured
+
+    log(logger, "lookup", borrower=ID_NUMBER)
+
+    assert ID_NUMBER not in stream.getvalue()
+
+
+def test_personal_data_in_an_exception_is_masked(captured) -> None:
+    logger, stream = captured
+
+    try:
+        raise ValueError(f"bad borrower {ID_NUMBER}")
+    except ValueError:
+        logger.exception("lookup failed", extra={"borrower": "-"})
+
+    output = stream.getvalue()
+    assert "Traceback" in output
+    assert ID_NUMBER not in output
+
+
+def test_bad_format_arguments_do_not_hide_or_leak_data(captured) -> None:
+    logger, stream = captured
+
+    log(logger, "two %s %s", MOBILE)
+
+    assert MOBILE not in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("110105 19491231 002X", "110105********002X"),
+        ("6222 0212 3456 7890 123", "622202*********0123"),
+        (f"uscc {USCC}", "uscc 911100********341L"),
+        ("call 138-1234-5678 now", "call 138****5678 now"),
+        ("8613812345678", "138****5678"),
+    ],
+)
+def test_separated_and_prefixed_forms_are_masked(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["loan 12345 due 2026-03-31 12:30:45", "amount 1500.00 CNY", "rate 0.24"],
+)
+def test_ordinary_numbers_are_left_alone(text: str) -> None:
+    assert mask_text(text) == text
