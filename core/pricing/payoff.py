@@ -1,0 +1,190 @@
+"""Early settlement (提前结清) quotes and penalty interest (罚息).
+
+A payoff on a given date owes the principal not yet due, every amount
+already due and unpaid, and interest accrued from the start of the current
+period to the payoff date under the product's day count. Interest, and
+per-instalment fees, for the unexpired part of the term are not charged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from core.errors import InvalidInput
+from core.pricing.allocation import InstalmentDue, InstalmentPaid
+from core.pricing.daycount import DayCount
+from core.pricing.interest import interest_between
+from core.pricing.rounding import ZERO, RoundingMode, is_whole_cents
+from core.pricing.schedule import Instalment, Schedule
+
+
+@dataclass(frozen=True, slots=True)
+class PayoffQuote:
+    """What settles a loan in full on ``payoff_date``."""
+
+    payoff_date: date
+    principal_not_yet_due: Decimal
+    accrued_interest: Decimal
+    unpaid_principal_due: Decimal
+    unpaid_interest_due: Decimal
+    unpaid_fee_due: Decimal
+    unpaid_penalty_due: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return (
+            self.principal_not_yet_due
+            + self.accrued_interest
+            + self.unpaid_principal_due
+            + self.unpaid_interest_due
+            + self.unpaid_fee_due
+            + self.unpaid_penalty_due
+        )
+
+
+def payoff_quote(
+    *,
+    payoff_date: date,
+    period_start: date,
+    principal_not_yet_due: Decimal,
+    annual_rate: Decimal,
+    day_count: DayCount,
+    rounding: RoundingMode,
+    unpaid: Sequence[InstalmentDue] = (),
+) -> PayoffQuote:
+    """Quote settlement on ``payoff_date`` inside the period from ``period_start``.
+
+    ``unpaid`` lists what is due and unpaid on instalments already fallen
+    due. Raises InvalidInput when ``payoff_date`` is before ``period_start``.
+    """
+    if payoff_date < period_start:
+        raise InvalidInput.for_field("payoff_date", "is before the current period")
+    accrued_interest = interest_between(
+        principal_not_yet_due,
+        annual_rate=annual_rate,
+        start=period_start,
+        end=payoff_date,
+        day_count=day_count,
+        rounding=rounding,
+    )
+    return PayoffQuote(
+        payoff_date=payoff_date,
+        principal_not_yet_due=principal_not_yet_due,
+        accrued_interest=accrued_interest,
+        unpaid_principal_due=sum((due.principal_due for due in unpaid), ZERO),
+        unpaid_interest_due=sum((due.interest_due for due in unpaid), ZERO),
+        unpaid_fee_due=sum((due.fee_due for due in unpaid), ZERO),
+        unpaid_penalty_due=sum((due.penalty_due for due in unpaid), ZERO),
+    )
+
+
+def schedule_payoff_quote(
+    schedule: Schedule,
+    *,
+    payoff_date: date,
+    paid: Sequence[InstalmentPaid] = (),
+    penalty_due: Decimal = ZERO,
+    upfront_fee_unpaid: Decimal = ZERO,
+) -> PayoffQuote:
+    """Quote settlement of ``schedule`` on ``payoff_date`` given what was paid.
+
+    ``paid`` holds the running totals paid per instalment number;
+    ``penalty_due`` is penalty interest charged and unpaid so far.
+    Principal paid early on a future instalment lowers the balance for the
+    whole current period (see ADR 0002). Raises InvalidInput when
+    ``payoff_date`` is before disbursement.
+    """
+    terms = schedule.terms
+    if payoff_date < terms.start:
+        raise InvalidInput.for_field("payoff_date", "is before disbursement")
+    paid_by_number = {line.number: line for line in paid}
+    fallen_due = [i for i in schedule.instalments if i.due_date <= payoff_date]
+    not_yet_due = [i for i in schedule.instalments if i.due_date > payoff_date]
+    unpaid = [_unpaid(i, paid_by_number.get(i.number)) for i in fallen_due]
+    unpaid.append(InstalmentDue(0, penalty_due=penalty_due, fee_due=upfront_fee_unpaid))
+    if not not_yet_due:
+        period_start = payoff_date
+        principal_not_yet_due = ZERO
+    else:
+        period_start = not_yet_due[0].period_start
+        principal_not_yet_due = sum(
+            (
+                _unpaid(i, paid_by_number.get(i.number)).principal_due
+                for i in not_yet_due
+            ),
+            ZERO,
+        )
+    quote = payoff_quote(
+        payoff_date=payoff_date,
+        period_start=period_start,
+        principal_not_yet_due=principal_not_yet_due,
+        annual_rate=terms.annual_rate,
+        day_count=terms.day_count,
+        rounding=terms.rounding,
+        unpaid=unpaid,
+    )
+    return _less_interest_prepaid(quote, not_yet_due, paid_by_number)
+
+
+def penalty_interest(
+    overdue_principal: Decimal,
+    *,
+    penalty_annual_rate: Decimal,
+    overdue_since: date,
+    days: int,
+    day_count: DayCount,
+    rounding: RoundingMode,
+) -> Decimal:
+    """Return penalty interest on ``overdue_principal`` for ``days`` days.
+
+    The days run from ``overdue_since`` (the due date missed), so that
+    30/360 and ACT/ACT know which calendar days they cover. Raises
+    InvalidInput for a negative amount, rate or day count.
+    """
+    if not is_whole_cents(overdue_principal) or overdue_principal < 0:
+        raise InvalidInput.for_field("overdue_principal", "must be cents, not negative")
+    if not isinstance(penalty_annual_rate, Decimal) or penalty_annual_rate < 0:
+        raise InvalidInput.for_field("penalty_annual_rate", "must be a Decimal >= 0")
+    if days < 0:
+        raise InvalidInput.for_field("days", "must not be negative")
+    return interest_between(
+        overdue_principal,
+        annual_rate=penalty_annual_rate,
+        start=overdue_since,
+        end=overdue_since + timedelta(days=days),
+        day_count=day_count,
+        rounding=rounding,
+    )
+
+
+def _unpaid(instalment: Instalment, paid: InstalmentPaid | None) -> InstalmentDue:
+    paid = paid or InstalmentPaid(instalment.number)
+    return InstalmentDue(
+        number=instalment.number,
+        fee_due=max(instalment.fee_due - paid.fee_paid, ZERO),
+        interest_due=max(instalment.interest_due - paid.interest_paid, ZERO),
+        principal_due=max(instalment.principal_due - paid.principal_paid, ZERO),
+    )
+
+
+def _less_interest_prepaid(
+    quote: PayoffQuote,
+    not_yet_due: list[Instalment],
+    paid_by_number: dict[int, InstalmentPaid],
+) -> PayoffQuote:
+    if not not_yet_due or not_yet_due[0].number not in paid_by_number:
+        return quote
+    prepaid = paid_by_number[not_yet_due[0].number].interest_paid
+    accrued = max(quote.accrued_interest - prepaid, ZERO)
+    return PayoffQuote(
+        payoff_date=quote.payoff_date,
+        principal_not_yet_due=quote.principal_not_yet_due,
+        accrued_interest=accrued,
+        unpaid_principal_due=quote.unpaid_principal_due,
+        unpaid_interest_due=quote.unpaid_interest_due,
+        unpaid_fee_due=quote.unpaid_fee_due,
+        unpaid_penalty_due=quote.unpaid_penalty_due,
+    )
