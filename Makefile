@@ -1,0 +1,46 @@
+# Jinqiao: every command a developer needs. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format typecheck bench bench-provision bench-schedule bench-rules clean-data
+
+help: ## List the targets
+	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP) ## Create .venv and install the locked dependencies
+
+run: $(STAMP) ## Run the product: web, worker and beat (embedded PostgreSQL if no DATABASE_URL)
+	$(PY) -m config.devenv run
+
+test: $(STAMP) ## Run the whole test suite (embedded PostgreSQL if no DATABASE_URL)
+	$(PY) -m config.devenv exec $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff check and ruff format --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## Format the code with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: $(STAMP) ## mypy with the Django stubs
+	$(PY) -m config.devenv exec $(VENV)/bin/mypy core tenants config
+
+bench: $(STAMP) ## Run every benchmark (figures, not pass/fail)
+	$(PY) -m config.devenv exec $(PY) bench/run.py all
+
+bench-%: $(STAMP) ## Run one benchmark, e.g. make bench-provision
+	$(PY) -m config.devenv exec $(PY) bench/run.py $*
+
+clean-data: ## Delete the embedded database and broker files under .data/
+	rm -rf .data

@@ -1,0 +1,1 @@
+"""Tenant REST API v1 (django-ninja) with webhooks and idempotency."""

@@ -1,0 +1,1 @@
+"""Technology-service fee billing (public schema): plans, invoices, Stripe."""

@@ -1,0 +1,45 @@
+"""Logging filters: stamp each record with its tenant and request id."""
+
+from __future__ import annotations
+
+import logging
+
+from config.context import request_id
+
+
+def current_schema() -> str:
+    """Return the schema the default connection is set to, or '-'."""
+    try:
+        from django.db import connection
+
+        return getattr(connection, "schema_name", "-") or "-"
+    except Exception:  # noqa: BLE001 - settings not configured yet (start-up)
+        return "-"
+
+
+class ContextFilter(logging.Filter):
+    """Add ``tenant`` and ``request_id`` to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "tenant"):
+            record.tenant = current_schema()
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id.get()
+        return True
+
+
+def _personal_data_filter_class() -> type[logging.Filter]:
+    from core.pii.logfilter import PersonalDataFilter
+
+    return PersonalDataFilter
+
+
+class PersonalDataFilter(logging.Filter):
+    """Mask ID numbers, phones and bank cards before a record is written."""
+
+    def __init__(self, name: str = "") -> None:
+        super().__init__(name)
+        self._inner = _personal_data_filter_class()()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self._inner.filter(record)

@@ -1,0 +1,11 @@
+"""WSGI entry point (gunicorn sync workers; see STACK_NOTES on ASGI)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+from config.startup import exit_on_bad_settings
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+with exit_on_bad_settings():
+    application = get_wsgi_application()

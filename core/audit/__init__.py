@@ -1,0 +1,1 @@
+"""The audit trail of a tenant: who changed what, and when."""

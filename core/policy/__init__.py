@@ -1,0 +1,1 @@
+"""Dated platform policy (public schema): LPR history and pricing ceilings."""

@@ -1,0 +1,1 @@
+"""Server-rendered web console for lenders and the platform (no models)."""

@@ -1,0 +1,22 @@
+#!/usr/bin/env python
+"""Django's command-line utility for administrative tasks."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.management import execute_from_command_line
+
+    from config.startup import exit_on_bad_settings
+
+    with exit_on_bad_settings():
+        import django
+
+        django.setup()
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Partner onboarding (public schema): lenders apply to become tenants."""

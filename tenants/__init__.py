@@ -1,0 +1,1 @@
+"""Tenancy: lenders (tenants), their domains, and provisioning."""

@@ -1,0 +1,56 @@
+"""Log records carry tenant and request id; personal data never leaves."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from config.context import request_id
+from config.logging import ContextFilter, PersonalDataFilter
+from config.observability import _scrub
+
+
+def _record(message: str, *args: object) -> logging.LogRecord:
+    return logging.LogRecord(
+        "jinqiao.test", logging.INFO, __file__, 1, message, args, None
+    )
+
+
+@pytest.mark.django_db
+def test_records_are_stamped_with_tenant_and_request_id(tenant_a):
+    token = request_id.set("req-7")
+    try:
+        with tenant_context(tenant_a):
+            record = _record("loan disbursed")
+            ContextFilter().filter(record)
+    finally:
+        request_id.reset(token)
+
+    assert record.tenant == "t_alpha"
+    assert record.request_id == "req-7"
+
+
+def test_personal_data_is_masked_in_log_output():
+    record = _record("borrower %s phone %s", "11010519491231002X", "13812345678")
+
+    PersonalDataFilter().filter(record)
+
+    text = record.getMessage()
+    assert "11010519491231002X" not in text
+    assert "13812345678" not in text
+    assert "110105" in text
+
+
+def test_sentry_events_lose_request_bodies_and_users():
+    event = {
+        "request": {"data": {"id_number": "11010519491231002X"}, "cookies": "s=1"},
+        "user": {"email": "x@y.z"},
+    }
+
+    scrubbed = _scrub(event, {})
+
+    assert "data" not in scrubbed["request"]
+    assert "user" not in scrubbed
+    assert "tenant" in scrubbed["tags"]
