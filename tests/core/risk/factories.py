@@ -1,0 +1,100 @@
+"""Small builders for rule sets and applicants used across the risk tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "core" / "risk" / "templates"
+
+
+def load_template(name: str) -> dict[str, Any]:
+    """Return the shipped template ``name`` as data."""
+    return json.loads((TEMPLATES / f"{name}.json").read_text())
+
+
+def tiny_ruleset(**overrides: Any) -> dict[str, Any]:
+    """Return a minimal valid rule set; ``overrides`` replace top-level keys."""
+    data: dict[str, Any] = {
+        "name": "tiny",
+        "version": 1,
+        "scorecard": {
+            "base_points": 500,
+            "features": {
+                "bureau_score": {
+                    "missing_points": -50,
+                    "bins": [
+                        {"max": 600, "points": 0},
+                        {"min": 600, "points": 100},
+                    ],
+                }
+            },
+        },
+        "rules": [
+            {
+                "id": "R001",
+                "name": "score_too_low",
+                "condition": "score < 550",
+                "outcome": "reject",
+                "reason": "R001",
+            },
+            {
+                "id": "R101",
+                "name": "thin_profile",
+                "condition": "profile_completeness < 0.5",
+                "outcome": "review",
+                "reason": "R101",
+            },
+        ],
+        "default_outcome": "approve",
+        "limits": {
+            "round_down_to": 100,
+            "bands": [
+                {"min_score": 600, "cap": "verified_income * 3"},
+                {"min_score": None, "cap": "1000"},
+            ],
+        },
+        "pricing": {
+            "tiers": [
+                {"min_score": 600, "tier": "A", "annual_rate": "0.12"},
+                {"min_score": None, "tier": "B", "annual_rate": "0.24"},
+            ]
+        },
+    }
+    data.update(overrides)
+    return data
+
+
+def starter_applicant(**overrides: Any) -> dict[str, Any]:
+    """Return a clean applicant the starter policy approves with score 790.
+
+    Points: base 300 + bureau_score 680 -> 170, overdue_count 0 -> 60,
+    debt_to_income 0.25 -> 80, profile_completeness 0.95 -> 40,
+    employment_years 4 -> 50, applications_30d_by_id 1 -> 30,
+    income_stable -> 40, amount_to_income 2.5 -> 20; total 790.
+    """
+    applicant: dict[str, Any] = {
+        "bureau_score": 680,
+        "overdue_count": 0,
+        "max_overdue_days": 0,
+        "has_overdue_history": False,
+        "verified_income": 8000,
+        "debt_to_income": "0.25",
+        "applications_7d_by_id": 0,
+        "applications_7d_by_phone": 0,
+        "applications_7d_by_card": 0,
+        "applications_30d_by_id": 1,
+        "applications_30d_by_phone": 1,
+        "applications_30d_by_card": 1,
+        "profile_completeness": "0.95",
+        "age": 35,
+        "region_in_licence": True,
+        "amount": 20000,
+        "term_months": 12,
+        "amount_to_income": "2.5",
+        "employment_years": 4,
+        "income_stable": True,
+    }
+    applicant.update(overrides)
+    return applicant
