@@ -13,7 +13,7 @@ Grammar (lowest precedence first)::
     not_expr   := "not" not_expr | comparison
     comparison := sum [ ("==" | "!=" | "<" | "<=" | ">" | ">=") sum
                       | ["not"] "in" "[" literal ("," literal)* "]"
-                      | "between" sum "and" sum
+                      | ["not"] "between" sum "and" sum
                       | "is" ["not"] "null" ]
     sum        := product (("+" | "-") product)*
     product    := unary (("*" | "/") unary)*
@@ -205,10 +205,7 @@ class _Parser:
         if token.kind != "keyword":
             return left
         if token.text == "between":
-            self.index += 1
-            low = self.sum()
-            self.expect("and")
-            return Node("between", (left, low, self.sum()), token.position)
+            return self.comparison_between(left)
         if token.text == "is":
             self.index += 1
             op = "is not null" if self.accept("not") else "is null"
@@ -216,9 +213,17 @@ class _Parser:
             return Node(op, (left,), token.position)
         return self.membership(left)
 
+    def comparison_between(self, left: Node) -> Node:
+        token = self.expect("between")
+        low = self.sum()
+        self.expect("and")
+        return Node("between", (left, low, self.sum()), token.position)
+
     def membership(self, left: Node) -> Node:
         start = self.index
         negate = self.accept("not") is not None
+        if negate and self.current.text == "between":
+            return Node("not", (self.comparison_between(left),), self.current.position)
         token = self.accept("in")
         if token is None:
             self.index = start

@@ -98,6 +98,7 @@ class Rule:
     outcome: str
     reason: str | None
     condition: CompiledExpression
+    inputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,7 +388,8 @@ def _rule(raw: Any) -> Rule:
     if outcome != "approve" or reason is not None:
         reason = _code(reason)
     condition = compile_expression(raw.get("condition"), _VARIABLES)
-    return Rule(rule_id, name, outcome, reason, condition)
+    inputs = tuple(sorted(condition.features - {SCORE}))
+    return Rule(rule_id, name, outcome, reason, condition, inputs)
 
 
 def _default(errors: _Errors, data: Mapping[str, Any]) -> tuple[str, str | None]:
@@ -542,7 +544,7 @@ def _score(
 
 def _rule_result(rule: Rule, env: Mapping[str, Any]) -> dict[str, Any]:
     value = rule.condition.evaluate(env)
-    missing = sorted(name for name in rule.condition.features if env.get(name) is None)
+    missing = [name for name in rule.inputs if env.get(name) is None]
     return {
         "id": rule.id,
         "name": rule.name,
