@@ -21,6 +21,9 @@ Grammar (lowest precedence first)::
     primary    := NUMBER | STRING | "true" | "false" | "null"
                 | NAME | FUNCTION "(" sum ("," sum)* ")" | "(" expr ")"
 
+Numbers are digits with an optional fraction (``12``, ``0.35``); strings are
+in single or double quotes without escapes; names are registered features.
+
 Missing values (three-valued logic, as in SQL): a feature whose value is
 missing is ``null``; arithmetic, functions and comparisons touching a null
 give null, and so does division by zero. ``and``/``or``/``not`` follow
