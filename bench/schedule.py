@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.pricing.daycount import DayCount  # noqa: E402
-from core.pricing.rounding import RoundingMode  # noqa: E402
-from core.pricing.schedule import (  # noqa: E402
+from core.pricing.daycount import DayCount
+from core.pricing.rounding import RoundingMode
+from core.pricing.schedule import (
     LoanTerms,
     RepaymentMethod,
     TermUnit,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
+
+from core.pricing.daycount import days_in_month
 
 
 def add_months(anchor: date, months: int) -> date:
@@ -18,8 +19,10 @@ def add_months(anchor: date, months: int) -> date:
     month_index = anchor.month - 1 + months
     year = anchor.year + month_index // 12
     month = month_index % 12 + 1
-    last_day = calendar.monthrange(year, month)[1]
-    return date(year, month, min(anchor.day, last_day))
+    day = anchor.day
+    if day > 28:
+        day = min(day, days_in_month(year, month))
+    return date(year, month, day)
 
 
 def monthly_due_dates(start: date, instalments: int) -> list[date]:

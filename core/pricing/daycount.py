@@ -35,20 +35,26 @@ class DayCount(Enum):
     ACT_ACT = "ACT/ACT ISDA"
 
 
-def year_fraction_exact(start: date, end: date, basis: DayCount) -> Fraction:
-    """Return the exact fraction of a year from ``start`` to ``end``.
+def day_count_ratio(start: date, end: date, basis: DayCount) -> tuple[int, int]:
+    """Return the year fraction from ``start`` to ``end`` as (numerator, denominator).
 
-    Raises ValueError when ``end`` is before ``start``.
+    The pair is exact but not reduced; schedules use it to avoid building a
+    Fraction per period. Raises ValueError when ``end`` is before ``start``.
     """
     if end < start:
         raise ValueError(f"period ends {end} before it starts {start}")
     if basis is DayCount.ACT_365F:
-        return Fraction((end - start).days, 365)
+        return (end - start).days, 365
     if basis is DayCount.ACT_360:
-        return Fraction((end - start).days, 360)
+        return (end - start).days, 360
     if basis is DayCount.THIRTY_360:
-        return Fraction(days_30e_360_isda(start, end), 360)
+        return days_30e_360_isda(start, end), 360
     return _act_act_isda(start, end)
+
+
+def year_fraction_exact(start: date, end: date, basis: DayCount) -> Fraction:
+    """Return the exact fraction of a year from ``start`` to ``end``."""
+    return Fraction(*day_count_ratio(start, end, basis))
 
 
 def year_fraction(start: date, end: date, basis: DayCount) -> Decimal:
@@ -57,14 +63,14 @@ def year_fraction(start: date, end: date, basis: DayCount) -> Decimal:
     Carries 34 significant digits; use :func:`year_fraction_exact` where
     an exact half cent must round correctly.
     """
-    fraction = year_fraction_exact(start, end, basis)
-    return _WIDE.divide(Decimal(fraction.numerator), Decimal(fraction.denominator))
+    numerator, denominator = day_count_ratio(start, end, basis)
+    return _WIDE.divide(Decimal(numerator), Decimal(denominator))
 
 
 def days_30e_360_isda(start: date, end: date) -> int:
     """Count days from ``start`` to ``end`` with every month 30 days long."""
-    start_day = 30 if _is_month_end(start) else start.day
-    end_day = 30 if _is_month_end(end) else end.day
+    start_day = 30 if start.day == days_in_month(start.year, start.month) else start.day
+    end_day = 30 if end.day == days_in_month(end.year, end.month) else end.day
     return (
         360 * (end.year - start.year)
         + 30 * (end.month - start.month)
@@ -72,17 +78,25 @@ def days_30e_360_isda(start: date, end: date) -> int:
     )
 
 
-def _is_month_end(day: date) -> bool:
-    return day.day == calendar.monthrange(day.year, day.month)[1]
+def days_in_month(year: int, month: int) -> int:
+    """Return the number of days in ``month`` of ``year``."""
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _DAYS_IN_MONTH[month]
 
 
-def _act_act_isda(start: date, end: date) -> Fraction:
-    total = Fraction(0)
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+# Common denominator of 1/365 and 1/366, so ACT/ACT stays in integers.
+_ACT_ACT_DENOMINATOR = 365 * 366
+
+
+def _act_act_isda(start: date, end: date) -> tuple[int, int]:
+    numerator = 0
     cursor = start
     while cursor < end:
-        next_new_year = date(cursor.year + 1, 1, 1)
-        stop = min(end, next_new_year)
-        year_length = 366 if calendar.isleap(cursor.year) else 365
-        total += Fraction((stop - cursor).days, year_length)
+        stop = min(end, date(cursor.year + 1, 1, 1))
+        weight = 365 if calendar.isleap(cursor.year) else 366
+        numerator += (stop - cursor).days * weight
         cursor = stop
-    return total
+    return numerator, _ACT_ACT_DENOMINATOR

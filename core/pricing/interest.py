@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Context, Decimal
-from fractions import Fraction
 
-from core.pricing.daycount import DayCount, year_fraction_exact
+from core.pricing.daycount import DayCount, day_count_ratio
 from core.pricing.rounding import RoundingMode, round_money
+
+# A year fraction as (numerator, denominator), exact and unreduced.
+Ratio = tuple[int, int]
 
 # Wide enough that balance x rate x day numerator is exact and the one
 # division by the day-count denominator cannot move a result across a
@@ -15,17 +17,16 @@ from core.pricing.rounding import RoundingMode, round_money
 _EXACT = Context(prec=60)
 
 
-def interest_for_fraction(
+def interest_for_ratio(
     balance: Decimal,
     annual_rate: Decimal,
-    fraction: Fraction,
+    ratio: Ratio,
     rounding: RoundingMode,
 ) -> Decimal:
-    """Return ``balance x annual_rate x fraction`` rounded to the cent."""
-    scaled = _EXACT.multiply(
-        _EXACT.multiply(balance, annual_rate), Decimal(fraction.numerator)
-    )
-    return round_money(_EXACT.divide(scaled, Decimal(fraction.denominator)), rounding)
+    """Return ``balance x annual_rate x ratio`` rounded to the cent."""
+    numerator, denominator = ratio
+    scaled = _EXACT.multiply(_EXACT.multiply(balance, annual_rate), numerator)
+    return round_money(_EXACT.divide(scaled, denominator), rounding)
 
 
 def interest_between(
@@ -38,5 +39,5 @@ def interest_between(
     rounding: RoundingMode,
 ) -> Decimal:
     """Return simple interest on ``balance`` from ``start`` to ``end``."""
-    fraction = year_fraction_exact(start, end, day_count)
-    return interest_for_fraction(balance, annual_rate, fraction, rounding)
+    ratio = day_count_ratio(start, end, day_count)
+    return interest_for_ratio(balance, annual_rate, ratio, rounding)

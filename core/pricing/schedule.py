@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context, Decimal
 from enum import Enum
-from fractions import Fraction
 
 from core.errors import InvalidInput
 from core.pricing.dates import add_months, daily_due_date
-from core.pricing.daycount import DayCount, year_fraction_exact
+from core.pricing.daycount import DayCount, day_count_ratio
 from core.pricing.fees import Fee, FeeTiming, fees_due
-from core.pricing.interest import interest_for_fraction
+from core.pricing.interest import Ratio, interest_for_ratio
 from core.pricing.rounding import ZERO, RoundingMode, is_whole_cents, round_money
 
 # Sanity bounds only; the pricing ceiling is effective-dated platform data
@@ -115,8 +114,8 @@ def build_schedule(terms: LoanTerms) -> Schedule:
     would not cover a period's interest.
     """
     periods = period_dates(terms)
-    fractions = [year_fraction_exact(s, e, terms.day_count) for s, e in periods]
-    splits = _SPLITTERS[terms.method](terms, fractions)
+    ratios = [day_count_ratio(s, e, terms.day_count) for s, e in periods]
+    splits = _SPLITTERS[terms.method](terms, ratios)
     fee_due = fees_due(
         terms.fees,
         FeeTiming.PER_INSTALMENT,
@@ -140,7 +139,7 @@ def period_dates(terms: LoanTerms) -> list[tuple[date, date]]:
 def level_payment(
     principal: Decimal,
     annual_rate: Decimal,
-    fractions: Sequence[Fraction],
+    ratios: Sequence[Ratio],
     rounding: RoundingMode,
 ) -> Decimal:
     """Return the level payment that amortises ``principal`` exactly.
@@ -151,11 +150,8 @@ def level_payment(
     """
     growth = _ONE
     annuity = Decimal(0)
-    for fraction in fractions:
-        accrual = _WIDE.divide(
-            _WIDE.multiply(annual_rate, Decimal(fraction.numerator)),
-            Decimal(fraction.denominator),
-        )
+    for numerator, denominator in ratios:
+        accrual = _WIDE.divide(_WIDE.multiply(annual_rate, numerator), denominator)
         factor = _WIDE.add(_ONE, accrual)
         growth = _WIDE.multiply(growth, factor)
         annuity = _WIDE.add(_WIDE.multiply(annuity, factor), _ONE)
@@ -166,17 +162,13 @@ def level_payment(
 Split = tuple[Decimal, Decimal]  # (principal_due, interest_due)
 
 
-def _split_equal_instalment(terms: LoanTerms, fractions: list[Fraction]) -> list[Split]:
-    payment = level_payment(
-        terms.principal, terms.annual_rate, fractions, terms.rounding
-    )
+def _split_equal_instalment(terms: LoanTerms, ratios: list[Ratio]) -> list[Split]:
+    payment = level_payment(terms.principal, terms.annual_rate, ratios, terms.rounding)
     balance = terms.principal
     splits: list[Split] = []
-    last = len(fractions) - 1
-    for index, fraction in enumerate(fractions):
-        interest = interest_for_fraction(
-            balance, terms.annual_rate, fraction, terms.rounding
-        )
+    last = len(ratios) - 1
+    for index, ratio in enumerate(ratios):
+        interest = interest_for_ratio(balance, terms.annual_rate, ratio, terms.rounding)
         if index == last:
             principal_due = balance
         elif payment < interest:
@@ -191,26 +183,24 @@ def _split_equal_instalment(terms: LoanTerms, fractions: list[Fraction]) -> list
     return splits
 
 
-def _split_equal_principal(terms: LoanTerms, fractions: list[Fraction]) -> list[Split]:
-    count = len(fractions)
+def _split_equal_principal(terms: LoanTerms, ratios: list[Ratio]) -> list[Split]:
+    count = len(ratios)
     part = round_money(terms.principal / count, terms.rounding)
     balance = terms.principal
     splits: list[Split] = []
-    for index, fraction in enumerate(fractions):
-        interest = interest_for_fraction(
-            balance, terms.annual_rate, fraction, terms.rounding
-        )
+    for index, ratio in enumerate(ratios):
+        interest = interest_for_ratio(balance, terms.annual_rate, ratio, terms.rounding)
         principal_due = balance if index == count - 1 else min(part, balance)
         balance -= principal_due
         splits.append((principal_due, interest))
     return splits
 
 
-def _split_interest_first(terms: LoanTerms, fractions: list[Fraction]) -> list[Split]:
+def _split_interest_first(terms: LoanTerms, ratios: list[Ratio]) -> list[Split]:
     splits: list[Split] = []
-    for fraction in fractions:
-        interest = interest_for_fraction(
-            terms.principal, terms.annual_rate, fraction, terms.rounding
+    for ratio in ratios:
+        interest = interest_for_ratio(
+            terms.principal, terms.annual_rate, ratio, terms.rounding
         )
         splits.append((ZERO, interest))
     splits[-1] = (terms.principal, splits[-1][1])
@@ -255,20 +245,25 @@ def _assemble(
 
 
 def _with_totals(terms: LoanTerms, instalments: tuple[Instalment, ...]) -> Schedule:
-    upfront_fee_due = fees_due(
-        terms.fees,
-        FeeTiming.UPFRONT,
-        principal=terms.principal,
-        rounding=terms.rounding,
-    )
+    principal_due = interest_due = fee_due = total_due = ZERO
+    for instalment in instalments:
+        principal_due += instalment.principal_due
+        interest_due += instalment.interest_due
+        fee_due += instalment.fee_due
+        total_due += instalment.total_due
     return Schedule(
         terms=terms,
         instalments=instalments,
-        upfront_fee_due=upfront_fee_due,
-        total_principal_due=sum((i.principal_due for i in instalments), ZERO),
-        total_interest_due=sum((i.interest_due for i in instalments), ZERO),
-        total_fee_due=sum((i.fee_due for i in instalments), ZERO),
-        total_due=sum((i.total_due for i in instalments), ZERO),
+        upfront_fee_due=fees_due(
+            terms.fees,
+            FeeTiming.UPFRONT,
+            principal=terms.principal,
+            rounding=terms.rounding,
+        ),
+        total_principal_due=principal_due,
+        total_interest_due=interest_due,
+        total_fee_due=fee_due,
+        total_due=total_due,
     )
 
 
