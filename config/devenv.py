@@ -50,6 +50,7 @@ def _ensure_database() -> None:
     warnings.filterwarnings("ignore")
     import pgserver
 
+    DATA.mkdir(exist_ok=True)
     server = pgserver.get_server(DATA / "pg", cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';")
     if "1 row" not in exists:
