@@ -42,7 +42,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.errors import InvalidInput
 
@@ -329,7 +329,7 @@ def parse(source: str) -> Node:
 
 
 def compile_expression(
-    source: str, variables: Mapping[str, VariableSpec], *, kind: str = BOOL
+    source: object, variables: Mapping[str, VariableSpec], *, kind: str = BOOL
 ) -> CompiledExpression:
     """Parse, type-check and compile ``source``; its result must be ``kind``.
 
@@ -357,6 +357,11 @@ _ARITHMETIC: dict[str, Callable[[Decimal, Decimal], Decimal | None]] = {
     "-": _CTX.subtract,
     "*": _CTX.multiply,
     "/": lambda a, b: None if b == 0 else _CTX.divide(a, b),
+}
+_FUNCTIONS: dict[str, Callable[[list[Any]], Decimal]] = {
+    "min": min,
+    "max": max,
+    "abs": lambda values: _CTX.abs(values[0]),
 }
 _ORDERING: dict[str, Callable[[Value, Value], bool]] = {
     "==": lambda a, b: a == b,
@@ -459,13 +464,13 @@ class Compiler:
         if name == "abs" and len(arg_nodes) != 1:
             raise ExpressionError("abs takes exactly one argument", node.position)
         parts = [self.typed(arg, NUMBER, f"{name}()") for arg in arg_nodes]
-        function = {"min": min, "max": max, "abs": _CTX.abs}[str(name)]
+        function = _FUNCTIONS[str(name)]
 
         def apply(env: Env) -> Value:
             values = [part(env) for part in parts]
             if None in values:
                 return None
-            return function(*values) if name == "abs" else function(values)
+            return function(values)
 
         return NUMBER, apply
 
@@ -534,7 +539,7 @@ def _negate(value: Value) -> Value:
 
 
 def _null_safe(
-    operation: Callable[[object, object], Value | None],
+    operation: Callable[[Any, Any], Value],
     left: Evaluator,
     right: Evaluator,
 ) -> Evaluator:

@@ -581,7 +581,7 @@ def _approved_amount(
         None,
     )
     cap = band.cap.evaluate(env) if band else None
-    if cap is None:
+    if not isinstance(cap, Decimal):
         return None
     requested = env.get("amount")
     amount = cap if requested is None else min(requested, cap)

@@ -47,6 +47,7 @@ def test_in_between_and_functions() -> None:
     assert run("purpose not in ['car_new']", purpose="car_used") is True
     assert run("age between 18 and 60", age=60) is True
     assert run("age between 18 and 60", age=61) is False
+    assert run("age not between 18 and 60", age=61) is True
     assert run("max(1, abs(-5), min(9, 7)) == 7") is True
 
 
