@@ -105,6 +105,11 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "core.audit",
+    "core.products",
+    "core.borrowers",
+    "core.ledger",
+    "core.loans",
+    "core.close",
 ]
 INSTALLED_APPS = SHARED_APPS + [a for a in TENANT_APPS if a not in SHARED_APPS]
 

@@ -1,0 +1,1 @@
+"""The close concept of the lending domain."""

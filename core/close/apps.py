@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CloseConfig(AppConfig):
+    name = "core.close"
+    label = "close"

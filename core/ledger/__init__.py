@@ -1,0 +1,1 @@
+"""The ledger concept of the lending domain."""

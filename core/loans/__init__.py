@@ -1,0 +1,1 @@
+"""The loans concept of the lending domain."""

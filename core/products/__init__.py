@@ -1,0 +1,1 @@
+"""The products concept of the lending domain."""

@@ -1,0 +1,1 @@
+"""Models of the products concept (tenant schema)."""
