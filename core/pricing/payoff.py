@@ -148,8 +148,8 @@ def penalty_interest(
         raise InvalidInput.for_field("overdue_principal", "must be cents, not negative")
     if not isinstance(penalty_annual_rate, Decimal) or penalty_annual_rate < 0:
         raise InvalidInput.for_field("penalty_annual_rate", "must be a Decimal >= 0")
-    if days < 0:
-        raise InvalidInput.for_field("days", "must not be negative")
+    if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+        raise InvalidInput.for_field("days", "must be a whole number, not negative")
     return interest_between(
         overdue_principal,
         annual_rate=penalty_annual_rate,

@@ -63,6 +63,7 @@ class LoanTerms:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fees", tuple(self.fees))
+        _check_choices(self)
         _check_principal(self.principal)
         _check_rate(self.annual_rate)
         _check_term(self.term, self.term_unit, self.method)
@@ -185,7 +186,7 @@ def _split_equal_instalment(terms: LoanTerms, ratios: list[Ratio]) -> list[Split
 
 def _split_equal_principal(terms: LoanTerms, ratios: list[Ratio]) -> list[Split]:
     count = len(ratios)
-    part = round_money(terms.principal / count, terms.rounding)
+    part = round_money(_WIDE.divide(terms.principal, count), terms.rounding)
     balance = terms.principal
     splits: list[Split] = []
     for index, ratio in enumerate(ratios):
@@ -267,6 +268,22 @@ def _with_totals(terms: LoanTerms, instalments: tuple[Instalment, ...]) -> Sched
     )
 
 
+def _check_choices(terms: LoanTerms) -> None:
+    choices = (
+        ("term_unit", TermUnit),
+        ("method", RepaymentMethod),
+        ("day_count", DayCount),
+        ("rounding", RoundingMode),
+    )
+    for name, kind in choices:
+        if not isinstance(getattr(terms, name), kind):
+            raise InvalidInput.for_field(name, f"must be a {kind.__name__}")
+    if not isinstance(terms.start, date):
+        raise InvalidInput.for_field("start", "must be a date")
+    if not all(isinstance(fee, Fee) for fee in terms.fees):
+        raise InvalidInput.for_field("fees", "must be Fee values")
+
+
 def _check_principal(principal: Decimal) -> None:
     if not is_whole_cents(principal):
         raise InvalidInput.for_field("principal", "must be a Decimal in whole cents")
@@ -287,8 +304,6 @@ def _check_rate(annual_rate: Decimal) -> None:
 
 
 def _check_term(term: int, unit: TermUnit, method: RepaymentMethod) -> None:
-    if not isinstance(unit, TermUnit):
-        raise InvalidInput.for_field("term_unit", "must be DAY or MONTH")
     if not isinstance(term, int) or isinstance(term, bool):
         raise InvalidInput.for_field("term", "must be a whole number")
     if term <= 0:

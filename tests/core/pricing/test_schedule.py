@@ -418,6 +418,12 @@ def test_schedule_totals_are_the_sums_of_the_instalments():
         ({"term": 1.5}, "term"),
         ({"term": 100_000}, "term"),
         ({"term": 14, "term_unit": TermUnit.DAY}, "method"),
+        ({"term_unit": "month"}, "term_unit"),
+        ({"method": "equal_instalment"}, "method"),
+        ({"day_count": "ACT/365F"}, "day_count"),
+        ({"rounding": "half_up"}, "rounding"),
+        ({"start": "2027-01-15"}, "start"),
+        ({"fees": ("5.00",)}, "fees"),
     ],
 )
 def test_invalid_terms_are_refused_naming_the_field(overrides, field):
