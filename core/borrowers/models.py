@@ -1,1 +1,73 @@
-"""Models of the borrowers concept (tenant schema)."""
+"""Borrowers and their consents (tenant schema).
+
+ID numbers (or USCCs), mobiles and bank cards are stored only as Fernet
+tokens (``*_cipher``), a keyed hash to find them again (``*_index``) and a
+masked copy for screens and logs (``*_masked``). See ADR 0004.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class BorrowerKind(models.TextChoices):
+    INDIVIDUAL = "individual"
+    BUSINESS = "business"
+
+
+class Borrower(models.Model):
+    kind = models.CharField(max_length=12, choices=BorrowerKind.choices)
+    name = models.CharField(max_length=200)
+    # Resident ID number for an individual, USCC for a business.
+    id_number_cipher = models.TextField()
+    id_number_index = models.CharField(max_length=64, unique=True)
+    id_number_masked = models.CharField(max_length=32)
+    mobile_cipher = models.TextField()
+    mobile_index = models.CharField(max_length=64, db_index=True)
+    mobile_masked = models.CharField(max_length=16)
+    bank_card_cipher = models.TextField(blank=True)
+    bank_card_index = models.CharField(max_length=64, blank=True, db_index=True)
+    bank_card_masked = models.CharField(max_length=32, blank=True)
+    province = models.CharField(max_length=40, blank=True)
+    city = models.CharField(max_length=60, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    monthly_income = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    employer = models.CharField(max_length=200, blank=True)
+    employment_years = models.PositiveSmallIntegerField(null=True, blank=True)
+    birth_date = models.DateField(null=True, blank=True)  # from the ID number
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(monthly_income__gte=0)
+                | models.Q(monthly_income__isnull=True),
+                name="borrower_income_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"borrower {self.pk} {self.id_number_masked}"
+
+
+class Consent(models.Model):
+    """A recorded consent: what for, which wording, when and how given."""
+
+    borrower = models.ForeignKey(
+        Borrower, on_delete=models.PROTECT, related_name="consents"
+    )
+    purpose = models.CharField(max_length=60)  # e.g. 'credit_report'
+    text_version = models.CharField(max_length=40)
+    granted_at = models.DateTimeField()
+    channel = models.CharField(max_length=30)  # e.g. 'app', 'branch'
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["borrower", "purpose", "-granted_at"]
+
+    def __str__(self) -> str:
+        return f"consent {self.purpose} v{self.text_version}"
