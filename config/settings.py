@@ -92,6 +92,8 @@ SHARED_APPS = [
     "django_tenants",
     "tenants",
     "core.policy",
+    "onboarding",
+    "billing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
