@@ -34,7 +34,7 @@ def _load_dev_secrets() -> None:
         DEV_ENV.write_text(
             f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
             f"PII_ENCRYPTION_KEYS={Fernet.generate_key().decode()}\n"
-            f"PII_BLIND_INDEX_KEY={secrets.token_urlsafe(32)}\n"
+            f"PII_BLIND_INDEX_KEY={Fernet.generate_key().decode()}\n"
         )
         DEV_ENV.chmod(0o600)
     for line in DEV_ENV.read_text().splitlines():

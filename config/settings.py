@@ -198,7 +198,14 @@ PII_BLIND_INDEX_KEY = os.environ.get("PII_BLIND_INDEX_KEY", "")
 if TESTING and not PII_ENCRYPTION_KEYS:
     # Fixed keys for tests only: never valid outside a test run.
     PII_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTAwMDA="]
-    PII_BLIND_INDEX_KEY = "test-only-blind-index-key"
+    PII_BLIND_INDEX_KEY = "dGVzdC1vbmx5LWJsaW5kLWluZGV4LWtleS0wMDAwMDA="
+if PII_ENCRYPTION_KEYS or PII_BLIND_INDEX_KEY:
+    from core.pii.crypto import Keyring, KeyringConfigurationError
+
+    try:
+        Keyring(PII_ENCRYPTION_KEYS, PII_BLIND_INDEX_KEY)
+    except KeyringConfigurationError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if not DEBUG and not TESTING and not (PII_ENCRYPTION_KEYS and PII_BLIND_INDEX_KEY):
