@@ -94,6 +94,7 @@ SHARED_APPS = [
     "core.policy",
     "onboarding",
     "billing",
+    "apiv1.keys",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -112,6 +113,7 @@ TENANT_APPS = [
     "core.ledger",
     "core.loans",
     "core.close",
+    "apiv1",
 ]
 INSTALLED_APPS = SHARED_APPS + [a for a in TENANT_APPS if a not in SHARED_APPS]
 

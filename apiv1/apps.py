@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class Apiv1Config(AppConfig):
+    """Tenant side of the API: webhooks, outbox, idempotency records."""
+
+    name = "apiv1"
+    label = "apiv1"

@@ -1,0 +1,1 @@
+"""API keys (public schema): prefix -> tenant and hash, so a key picks its tenant."""

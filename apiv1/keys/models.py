@@ -1,0 +1,1 @@
+"""API key index (public schema)."""

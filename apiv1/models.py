@@ -1,0 +1,1 @@
+"""Tenant-schema models of the API: webhooks, outbox, idempotency."""
