@@ -146,9 +146,13 @@ def ledger_reconcile() -> Reconciliation:
     balances kept on each loan row, in the ledger's sign (debit positive).
     """
     from core.ledger.selectors import loan_account_balances, trial_balance_difference
-    from core.loans.selectors import loan_subledger_balances
+    from core.loans.selectors import SUBLEDGER_ACCOUNTS, loan_subledger_balances
 
-    ledger = loan_account_balances()
+    ledger = {
+        key: amount
+        for key, amount in loan_account_balances().items()
+        if key[1] in SUBLEDGER_ACCOUNTS
+    }
     subledger = loan_subledger_balances()
     differences = []
     for key in sorted(set(ledger) | set(subledger)):
