@@ -148,7 +148,12 @@ class Instalment(models.Model):
                 fields=["loan", "due_date"],
                 name="instalment_unpaid_idx",
                 condition=Q(paid_off_on__isnull=True),
-            )
+            ),
+            models.Index(
+                fields=["due_date"],
+                name="instalment_due_unpaid_idx",
+                condition=Q(paid_off_on__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
