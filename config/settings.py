@@ -277,6 +277,38 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Billing (docs/adr/0007-billing.md) -----------------------------------
+# No STRIPE_SECRET_KEY: every subscription bills offline (bank transfer).
+
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+BILLING_STRIPE_COLLECTION = os.environ.get("BILLING_STRIPE_COLLECTION", "send_invoice")
+if BILLING_STRIPE_COLLECTION not in {"send_invoice", "charge_automatically"}:
+    raise ImproperlyConfigured(
+        "BILLING_STRIPE_COLLECTION: expected send_invoice or charge_automatically"
+    )
+BILLING_DEFAULT_PLAN = os.environ.get("BILLING_DEFAULT_PLAN", "standard")
+BILLING_DAYS_UNTIL_DUE = env.int("BILLING_DAYS_UNTIL_DUE", default=30)
+BILLING_RENEWAL_REMINDER_DAYS = env.int("BILLING_RENEWAL_REMINDER_DAYS", default=30)
+BILLING_OVERDUE_REMINDER_DAYS = [
+    int(d) for d in env.list("BILLING_OVERDUE_REMINDER_DAYS", default=["1", "7", "14"])
+]
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=14)
+BILLING_SELLER_NAME = os.environ.get("BILLING_SELLER_NAME", "金桥 Jinqiao")
+BILLING_BANK_ACCOUNT = os.environ.get("BILLING_BANK_ACCOUNT", "(set BILLING_BANK_ACCOUNT)")
+# Absolute URL of a lender's host in e-mails; {host} is <slug>.BASE_DOMAIN.
+BILLING_TENANT_URL = os.environ.get("BILLING_TENANT_URL", "")
+CELERY_BEAT_SCHEDULE |= {
+    "billing-dunning-daily": {
+        "task": "billing.tasks.dunning_daily",
+        "schedule": 24 * 3600.0,
+    },
+    "billing-usage-meter": {
+        "task": "billing.tasks.usage_meter",
+        "schedule": 3600.0,
+    },
+}
+
 # --- Observability --------------------------------------------------------
 
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")

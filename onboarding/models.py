@@ -1,1 +1,157 @@
-"""Models of onboarding (public schema)."""
+"""Lender applications, their documents and review log (public schema)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from decimal import Decimal
+
+from django.db import models
+
+
+def _status_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted, awaiting review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved, workspace being prepared"
+    PROVISIONED = "provisioned", "Workspace ready"
+    REJECTED = "rejected", "Rejected"
+
+
+# Applications that still hold their desired sub-domain.
+OPEN_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.CHANGES_REQUESTED,
+    ApplicationStatus.APPROVED,
+)
+
+
+class LenderApplication(models.Model):
+    """A licensed small-loan company asking to become a tenant."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The applicant's private status URL carries this; never shown to staff
+    # lists or logged.
+    status_token = models.CharField(max_length=64, unique=True, default=_status_token)
+
+    legal_name = models.CharField(max_length=200)
+    uscc = models.CharField(max_length=18)
+    licence_number = models.CharField(max_length=60)
+    province = models.CharField(max_length=40)
+    city = models.CharField(max_length=40)
+    registered_capital = models.DecimalField(
+        max_digits=16, decimal_places=2, default=Decimal("0")
+    )
+    contact_name = models.CharField(max_length=100)
+    mobile = models.CharField(max_length=11)
+    email = models.EmailField()
+    subdomain = models.SlugField(max_length=40)
+
+    status = models.CharField(
+        max_length=20,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.SUBMITTED,
+    )
+    decision_reason = models.TextField(blank=True)
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["subdomain"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"application {self.public_id} {self.status}"
+
+
+class DocumentKind(models.TextChoices):
+    LICENCE = "licence", "Small-loan licence"
+    BUSINESS_REGISTRATION = "business_registration", "Business registration"
+
+
+class ApplicationDocument(models.Model):
+    """An uploaded file, stored under MEDIA_ROOT/onboarding/<public_id>/."""
+
+    application = models.ForeignKey(
+        LenderApplication, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(max_length=24, choices=DocumentKind.choices)
+    # Relative to MEDIA_ROOT; the web server never serves MEDIA_ROOT.
+    path = models.CharField(max_length=300)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.application_id}"
+
+
+class ReviewAction(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    RESUBMITTED = "resubmitted", "Resubmitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    PROVISIONED = "provisioned", "Workspace provisioned"
+    INVITATION_SENT = "invitation_sent", "Invitation sent"
+
+
+class ApplicationReviewEntry(models.Model):
+    """Who did what to an application, and when (append-only)."""
+
+    application = models.ForeignKey(
+        LenderApplication, on_delete=models.CASCADE, related_name="review_log"
+    )
+    action = models.CharField(max_length=20, choices=ReviewAction.choices)
+    actor_id = models.BigIntegerField(null=True)
+    actor = models.CharField(max_length=150)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor}"
+
+
+class ChecklistItem(models.TextChoices):
+    ADD_STAFF = "add_staff", "Add your staff"
+    REVIEW_PRODUCTS = "review_products", "Review the product templates"
+    CREATE_API_KEY = "create_api_key", "Create an API key"
+    CONNECT_DATA_SOURCES = "connect_data_sources", "Connect data sources"
+
+
+class FirstDayChecklist(models.Model):
+    """A new lender's first-day tasks, keyed by tenant (public schema)."""
+
+    tenant = models.OneToOneField(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="first_day_checklist"
+    )
+    add_staff_done = models.BooleanField(default=False)
+    review_products_done = models.BooleanField(default=False)
+    create_api_key_done = models.BooleanField(default=False)
+    connect_data_sources_done = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"checklist of {self.tenant_id}"

@@ -60,3 +60,32 @@ class Tenant(TenantMixin):
 
 class Domain(DomainMixin):
     """A host name that reaches a tenant, e.g. ``acme.jinqiao.example``."""
+
+
+class PlatformAuditEntry(models.Model):
+    """One look or action by platform staff at a tenant's data.
+
+    Append-only. ``tenant`` is empty for views across all tenants (the
+    tenants list, the revenue page); ``actor`` is a copy of the user name so
+    the entry survives the user's removal.
+    """
+
+    actor_id = models.BigIntegerField(null=True)
+    actor = models.CharField(max_length=150)
+    action = models.CharField(max_length=60)
+    tenant = models.ForeignKey(
+        Tenant,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="platform_audit_entries",
+    )
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.tenant_id or '-'}"

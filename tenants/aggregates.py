@@ -1,0 +1,112 @@
+"""Aggregate figures read from a tenant's schema for the platform console.
+
+Only counts and sums: no query here selects a borrower row or any column
+that identifies a person. Each table is checked with ``to_regclass`` first,
+so a schema whose concept has not landed yet answers None, not an error.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+
+from tenants.models import Tenant
+
+
+def _regclass(schema: str, table: str) -> str | None:
+    """Return the quoted ``schema.table`` if it exists, else None."""
+    name = f"{connection.ops.quote_name(schema)}.{connection.ops.quote_name(table)}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [name])
+        return name if cursor.fetchone()[0] is not None else None
+
+
+def _has_column(schema: str, table: str, column: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = %s "
+            "AND table_name = %s AND column_name = %s",
+            [schema, table.rsplit(".", 1)[-1].strip('"'), column],
+        )
+        return cursor.fetchone() is not None
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    business_date: datetime.date
+    status: str
+
+
+def last_close(tenant: Tenant) -> CloseResult | None:
+    """Return the latest daily close and its result, if the table exists."""
+    table = _regclass(tenant.schema_name, "close_closerun")
+    if table is None or not _has_column(tenant.schema_name, table, "business_date"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT business_date, status FROM {table} "
+            "ORDER BY business_date DESC LIMIT 1"
+        )
+        row = cursor.fetchone()
+    return CloseResult(business_date=row[0], status=row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    active_loans: int
+    amount_outstanding: Decimal
+    loans_in_arrears: int
+    arrears_outstanding: Decimal
+
+    @property
+    def arrears_ratio(self) -> Decimal | None:
+        if not self.amount_outstanding:
+            return None
+        return (self.arrears_outstanding / self.amount_outstanding).quantize(
+            Decimal("0.0001")
+        )
+
+
+def portfolio(tenant: Tenant) -> Portfolio | None:
+    """Sum the live book: principal outstanding and the part in arrears."""
+    table = _regclass(tenant.schema_name, "loans_loan")
+    if table is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(sum(principal_outstanding), 0), "
+            "count(*) FILTER (WHERE dpd > 0), "
+            "coalesce(sum(principal_outstanding) FILTER (WHERE dpd > 0), 0) "
+            f"FROM {table} WHERE status IN ('active', 'overdue')"
+        )
+        count, outstanding, late_count, late_outstanding = cursor.fetchone()
+    return Portfolio(
+        active_loans=count,
+        amount_outstanding=Decimal(outstanding),
+        loans_in_arrears=late_count,
+        arrears_outstanding=Decimal(late_outstanding),
+    )
+
+
+def approval_rate(tenant: Tenant) -> Decimal | None:
+    """Share of decided loan applications approved, when they are recorded.
+
+    None until the applications table lands (``loans_loanapplication`` with
+    a ``status`` of approved or rejected).
+    """
+    table = _regclass(tenant.schema_name, "loans_loanapplication")
+    if table is None or not _has_column(tenant.schema_name, table, "status"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE status = 'approved'), "
+            "count(*) FILTER (WHERE status IN ('approved', 'rejected')) "
+            f"FROM {table}"
+        )
+        approved, decided = cursor.fetchone()
+    return (
+        (Decimal(approved) / decided).quantize(Decimal("0.0001")) if decided else None
+    )
