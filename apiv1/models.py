@@ -1,1 +1,109 @@
-"""Tenant-schema models of the API: webhooks, outbox, idempotency."""
+"""Tenant-schema models of the API: webhooks, outbox, idempotency, batches."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class IdempotencyRecord(models.Model):
+    """One Idempotency-Key seen on a POST, with the response it produced.
+
+    Inserted (committed) before the work starts, so a concurrent duplicate
+    meets the unique key and is answered 409 instead of doing the work.
+    """
+
+    class Status(models.TextChoices):
+        IN_FLIGHT = "in_flight"
+        DONE = "done"
+
+    key = models.CharField(max_length=200, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    key_prefix = models.CharField(max_length=16)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"idempotency {self.key} {self.status}"
+
+
+class WebhookEndpoint(models.Model):
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=80)
+    events = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"endpoint {self.pk} {self.url}"
+
+
+class OutboxEvent(models.Model):
+    """An event written in the same transaction as the change it reports."""
+
+    type = models.CharField(max_length=60)
+    payload = models.JSONField()
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["dispatched_at", "id"])]
+
+    def __str__(self) -> str:
+        return f"event {self.pk} {self.type}"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver an event to an endpoint (the delivery log)."""
+
+    event = models.ForeignKey(
+        OutboxEvent, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    attempt = models.PositiveSmallIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    succeeded = models.BooleanField(default=False)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["event", "endpoint"])]
+
+    def __str__(self) -> str:
+        return f"delivery {self.event_id}->{self.endpoint_id} #{self.attempt}"
+
+
+class ApplicationBatch(models.Model):
+    """Up to 500 applications decided by a Celery task."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
+
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    items = models.JSONField()
+    results = models.JSONField(default=list)
+    total = models.PositiveIntegerField()
+    decided = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} {self.decided}/{self.total}"

@@ -1,7 +1,7 @@
 """URLs of the bare domain (public schema): the platform console."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from billing import views as billing_views
 from frontend import platform_views as console
@@ -9,6 +9,7 @@ from frontend import views
 from onboarding import views as onboarding_views
 
 urlpatterns = [
+    path("", include("apiv1.urls")),  # the tenant REST API at /api/v1/
     path("", views.platform_home, name="platform_home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,11 +1,12 @@
 """URLs of a lender's host ``<slug>.<BASE_DOMAIN>`` (tenant schema)."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from frontend import views
 
 urlpatterns = [
+    path("", include("apiv1.urls")),  # the tenant REST API at /api/v1/
     path("", views.tenant_home, name="tenant_home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

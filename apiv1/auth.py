@@ -1,0 +1,58 @@
+"""Authenticate an API key, select its tenant and apply its limits."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from apiv1.keys.models import ApiKey, Scope
+from apiv1.keys.services import KeyInvalid, api_key_check
+from apiv1.ratelimit import rate_limit_hit
+from core.errors import PermissionDenied
+from tenants.models import TenantKind
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ApiKeyAuth(HttpBearer):
+    """``Authorization: Bearer jq_live_<prefix>_<secret>``.
+
+    The key alone picks the tenant, so one host serves every lender. On a
+    lender's own host a key of another lender is refused. GET needs the
+    read scope, anything else write.
+    """
+
+    openapi_description = "An API key: jq_live_<prefix>_<secret>"
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
+        key = api_key_check(token)
+        tenant = key.tenant
+        host_tenant = getattr(request, "tenant", None)
+        if host_tenant is not None and host_tenant.kind == TenantKind.LENDER:
+            if host_tenant.pk != tenant.pk:
+                raise KeyInvalid("this API key belongs to another lender")
+        if not tenant.is_serving:
+            raise PermissionDenied(
+                f"this lender's workspace is {tenant.status}",
+                code=f"tenant_{tenant.status}",
+            )
+        needed = Scope.READ if request.method in READ_METHODS else Scope.WRITE
+        if needed not in key.scopes:
+            raise PermissionDenied(
+                f"this API key lacks the '{needed}' scope",
+                code="scope_missing",
+                fields={"scope": str(needed)},
+            )
+        connection.set_tenant(tenant)
+        request.tenant = tenant
+        rate_limit_hit(key)
+        return key
+
+
+def key_has_pii(request: HttpRequest) -> bool:
+    return Scope.PII in request.auth.scopes
+
+
+def key_actor(request: HttpRequest) -> str:
+    return f"api:{request.auth.prefix}"

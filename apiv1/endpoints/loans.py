@@ -1,0 +1,275 @@
+"""Loans: quote, read, disburse, schedule, repayments, early settlement,
+statement."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router
+from pydantic import Field
+
+from apiv1 import services
+from apiv1.auth import key_actor
+from apiv1.idempotency import HEADER, idempotent
+from apiv1.pagination import ListQuery, paginate
+from apiv1.schemas import (
+    DisburseIn,
+    DisbursementOut,
+    LoanInstalmentOut,
+    LoanOut,
+    Page,
+    QuoteIn,
+    QuoteOut,
+    RepaymentIn,
+    RepaymentOut,
+    SettleIn,
+    SettlementOut,
+    SettlementQuoteOut,
+    StatementOut,
+    responses,
+)
+from apiv1.selectors import (
+    loan_get,
+    loan_instalments,
+    loan_quote,
+    loan_repayments,
+    loan_statement,
+)
+from core.loans.models import Instalment, Loan, LoanStatus
+from core.loans.selectors import loan_settlement_quote
+from core.pricing.schedule import Instalment as PlannedInstalment
+
+router = Router(tags=["loans"])
+
+
+class LoanFilters(ListQuery):
+    status: LoanStatus | None = None
+    borrower_id: int | None = Field(None, ge=1, le=2**62)
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+def _today(value: date | None) -> date:
+    return value or timezone.localdate()
+
+
+def _service_key(request: HttpRequest, default: str) -> str:
+    """Return the key the core service dedupes on for this call."""
+    header = request.headers.get(HEADER, "").strip()
+    return f"api:{header}" if header else default
+
+
+def _planned(instalment: PlannedInstalment) -> dict[str, Any]:
+    return {
+        f: getattr(instalment, f)
+        for f in (
+            "number",
+            "period_start",
+            "due_date",
+            "principal_due",
+            "interest_due",
+            "fee_due",
+            "total_due",
+        )
+    }
+
+
+def _instalment_out(i: Instalment) -> dict[str, Any]:
+    total = i.principal_due + i.interest_due + i.fee_due + i.penalty_due
+    return {**i.__dict__, "total_due": total}
+
+
+@router.post(
+    "/loans/quote",
+    response=responses(200, QuoteOut),
+    summary="Quote a loan: schedule and annualised rate, no borrower needed",
+)
+def loans_quote(request: HttpRequest, payload: QuoteIn) -> dict[str, Any]:
+    quote = loan_quote(
+        product_code=payload.product_code,
+        principal=payload.principal,
+        term=payload.term,
+        start=_today(payload.start_date),
+    )
+    schedule, check = quote.schedule, quote.check
+    return {
+        "product_code": payload.product_code,
+        "product_version": quote.version.version,
+        "principal": payload.principal,
+        "term": payload.term,
+        "term_unit": quote.version.term_unit,
+        "method": quote.version.method,
+        "annual_rate": quote.version.annual_rate,
+        "annualised_rate": check.annualised_rate,
+        "apr_method": check.method,
+        "over_warning": check.over_warning,
+        "hard_ceiling": check.hard_ceiling,
+        "upfront_fee_due": schedule.upfront_fee_due,
+        "total_interest_due": schedule.total_interest_due,
+        "total_fee_due": schedule.total_fee_due,
+        "total_payable": schedule.total_payable,
+        "maturity_date": schedule.maturity_date,
+        "instalments": [_planned(i) for i in schedule.instalments],
+    }
+
+
+@router.get("/loans", response=responses(200, Page[LoanOut]), summary="List loans")
+def loans_list(request: HttpRequest, query: Query[LoanFilters]) -> dict[str, Any]:
+    loans = Loan.objects.all()
+    if query.status:
+        loans = loans.filter(status=query.status)
+    if query.borrower_id:
+        loans = loans.filter(borrower_id=query.borrower_id)
+    if query.created_after:
+        loans = loans.filter(created_at__gt=query.created_after)
+    if query.created_before:
+        loans = loans.filter(created_at__lt=query.created_before)
+    return paginate(loans, query)
+
+
+@router.get(
+    "/loans/{int:loan_id}", response=responses(200, LoanOut), summary="Get a loan"
+)
+def loans_get(request: HttpRequest, loan_id: int) -> Loan:
+    return loan_get(loan_id=loan_id)
+
+
+@router.post(
+    "/loans/{int:loan_id}/disburse",
+    response=responses(200, DisbursementOut),
+    summary="Disburse an approved loan (once, whatever the retries)",
+)
+def loans_disburse(
+    request: HttpRequest, loan_id: int, payload: DisburseIn
+) -> tuple[int, Any]:
+    loan_get(loan_id=loan_id)
+
+    def work() -> dict[str, Any]:
+        instruction = services.api_loan_disburse(
+            loan_id=loan_id,
+            on=_today(payload.on),
+            idempotency_key=_service_key(request, f"loan:{loan_id}:disbursement"),
+            actor=key_actor(request),
+        )
+        loan = loan_get(loan_id=loan_id)
+        return {
+            "loan_id": loan_id,
+            "instruction_id": instruction.pk,
+            "amount": instruction.amount,
+            "channel": instruction.channel,
+            "external_ref": instruction.external_ref,
+            "status": instruction.status,
+            "disbursed_on": loan.disbursed_on,
+        }
+
+    return idempotent(request, 200, work)
+
+
+@router.get(
+    "/loans/{int:loan_id}/schedule",
+    response=responses(200, list[LoanInstalmentOut]),
+    summary="Get a loan's instalments, paid and owed",
+)
+def loans_schedule(request: HttpRequest, loan_id: int) -> list[dict[str, Any]]:
+    loan = loan_get(loan_id=loan_id)
+    return [_instalment_out(i) for i in loan_instalments(loan)]
+
+
+@router.post(
+    "/loans/{int:loan_id}/repayments",
+    response=responses(201, RepaymentOut),
+    summary="Record a repayment (send Idempotency-Key so retries post once)",
+)
+def repayments_create(
+    request: HttpRequest, loan_id: int, payload: RepaymentIn
+) -> tuple[int, Any]:
+    loan_get(loan_id=loan_id)
+
+    def work() -> Any:
+        return services.api_repayment_record(
+            loan_id=loan_id,
+            amount=payload.amount,
+            received_on=_today(payload.received_on),
+            idempotency_key=_service_key(request, f"api-random:{uuid.uuid4()}"),
+            channel=payload.channel,
+            external_ref=payload.external_ref,
+            actor=key_actor(request),
+        )
+
+    return idempotent(request, 201, lambda: RepaymentOut.from_orm(work()))
+
+
+@router.get(
+    "/loans/{int:loan_id}/repayments",
+    response=responses(200, list[RepaymentOut]),
+    summary="List a loan's repayments, oldest first",
+)
+def repayments_list(request: HttpRequest, loan_id: int) -> list[Any]:
+    return loan_repayments(loan_get(loan_id=loan_id))
+
+
+@router.get(
+    "/loans/{int:loan_id}/settlement-quote",
+    response=responses(200, SettlementQuoteOut),
+    summary="Quote early settlement on a date (interest to that date only)",
+)
+def settlement_quote(
+    request: HttpRequest, loan_id: int, on: date | None = None
+) -> dict[str, Any]:
+    loan = loan_get(loan_id=loan_id)
+    quote = loan_settlement_quote(loan, on=_today(on))
+    return {
+        "loan_id": loan.pk,
+        **{
+            f: getattr(quote, f)
+            for f in SettlementQuoteOut.model_fields
+            if f != "loan_id"
+        },
+    }
+
+
+@router.post(
+    "/loans/{int:loan_id}/settle",
+    response=responses(200, SettlementOut),
+    summary="Settle a loan early with at least the quoted amount",
+)
+def loans_settle(
+    request: HttpRequest, loan_id: int, payload: SettleIn
+) -> tuple[int, Any]:
+    loan_get(loan_id=loan_id)
+
+    def work() -> dict[str, Any]:
+        repayment = services.api_loan_settle(
+            loan_id=loan_id,
+            amount=payload.amount,
+            on=_today(payload.on),
+            idempotency_key=_service_key(request, f"loan:{loan_id}:settlement"),
+            actor=key_actor(request),
+        )
+        return SettlementOut(
+            repayment=RepaymentOut.from_orm(repayment),
+            loan=LoanOut.from_orm(loan_get(loan_id=loan_id)),
+        )
+
+    return idempotent(request, 200, work)
+
+
+@router.get(
+    "/loans/{int:loan_id}/statement",
+    response=responses(200, StatementOut),
+    summary="Get a loan statement: instalments, repayments, totals",
+)
+def loans_statement(request: HttpRequest, loan_id: int) -> dict[str, Any]:
+    statement = loan_statement(loan_id=loan_id)
+    return {
+        "loan": statement.loan,
+        "as_of": statement.as_of,
+        "instalments": [_instalment_out(i) for i in statement.instalments],
+        "repayments": statement.repayments,
+        "total_paid": statement.total_paid,
+        "total_outstanding": statement.total_outstanding,
+    }

@@ -1,0 +1,103 @@
+"""Webhook endpoints, the event log, deliveries and manual replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from apiv1 import webhooks
+from apiv1.idempotency import idempotent
+from apiv1.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
+from apiv1.pagination import ListQuery, paginate
+from apiv1.schemas import (
+    DeliveryOut,
+    EndpointCreated,
+    EndpointIn,
+    EndpointOut,
+    EventOut,
+    Page,
+    ReplayOut,
+    responses,
+)
+from core.errors import NotFound
+
+router = Router(tags=["webhooks"])
+
+
+class EventFilters(ListQuery):
+    type: str | None = None
+
+
+def _event_require(event_id: int) -> OutboxEvent:
+    event = OutboxEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(f"event {event_id} does not exist")
+    return event
+
+
+@router.post(
+    "/webhook-endpoints",
+    response=responses(201, EndpointCreated),
+    summary="Register a webhook endpoint (the signing secret is shown once)",
+)
+def endpoints_create(request: HttpRequest, payload: EndpointIn) -> tuple[int, Any]:
+    def work() -> EndpointCreated:
+        created = webhooks.endpoint_create(**payload.model_dump())
+        data = EndpointOut.from_orm(created.endpoint).model_dump()
+        return EndpointCreated(**data, secret=created.secret)
+
+    return idempotent(request, 201, work)
+
+
+@router.get(
+    "/webhook-endpoints",
+    response=responses(200, Page[EndpointOut]),
+    summary="List webhook endpoints",
+)
+def endpoints_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, Any]:
+    return paginate(WebhookEndpoint.objects.filter(active=True), query)
+
+
+@router.delete(
+    "/webhook-endpoints/{int:endpoint_id}",
+    response=responses(204, None),
+    summary="Delete (deactivate) a webhook endpoint",
+)
+def endpoints_delete(request: HttpRequest, endpoint_id: int) -> tuple[int, None]:
+    if not WebhookEndpoint.objects.filter(pk=endpoint_id, active=True).exists():
+        raise NotFound(f"webhook endpoint {endpoint_id} does not exist")
+    webhooks.endpoint_delete(endpoint_id=endpoint_id)
+    return 204, None
+
+
+@router.get("/events", response=responses(200, Page[EventOut]), summary="List events")
+def events_list(request: HttpRequest, query: Query[EventFilters]) -> dict[str, Any]:
+    events = OutboxEvent.objects.all()
+    if query.type:
+        events = events.filter(type=query.type)
+    return paginate(events, query)
+
+
+@router.get(
+    "/events/{int:event_id}/deliveries",
+    response=responses(200, list[DeliveryOut]),
+    summary="List an event's delivery attempts, newest first",
+)
+def deliveries_list(request: HttpRequest, event_id: int) -> list[WebhookDelivery]:
+    event = _event_require(event_id)
+    return list(event.deliveries.order_by("-id")[:100])
+
+
+@router.post(
+    "/events/{int:event_id}/replay",
+    response=responses(202, ReplayOut),
+    summary="Deliver an event again to every subscribed endpoint",
+)
+def events_replay(request: HttpRequest, event_id: int) -> tuple[int, Any]:
+    _event_require(event_id)
+    return 202, {
+        "event_id": event_id,
+        "endpoint_ids": webhooks.event_replay(event_id=event_id),
+    }

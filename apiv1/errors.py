@@ -1,0 +1,116 @@
+"""Every API error, in one shape: ``{"error": {"code", "message", "fields"}}``.
+
+This module is the one place where exceptions become responses: domain
+errors, ninja's validation and parse errors, authentication, 404s, and a
+last-resort handler that logs and answers 500 in the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+
+
+class MalformedBody(DomainError):
+    code = "malformed_json"
+    status = 400
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> JsonResponse:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    response = JsonResponse(
+        exc.as_dict(), status=exc.status, json_dumps_params={"ensure_ascii": False}
+    )
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """Return 'principal' or 'items[3].amount' from ninja's error location."""
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
+    elif parts and parts[0] in {"query", "path", "header"}:
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path.lstrip(".") or "body"
+
+
+def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for error in errors:
+        fields.setdefault(_field_path(error.get("loc", ())), str(error.get("msg")))
+    return fields
+
+
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = validation_fields(exc.errors)
+    first = next(iter(fields.items()), ("body", "is invalid"))
+    return error_response(422, "invalid_input", f"{first[0]}: {first[1]}", fields)
+
+
+def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if isinstance(cause, DomainError):
+        return _domain(request, cause)
+    if isinstance(exc, AuthenticationError):
+        return error_response(
+            401, "unauthenticated", "send 'Authorization: Bearer <API key>'"
+        )
+    if exc.status_code == 400:
+        return error_response(400, "malformed_json", "the body is not valid JSON")
+    return error_response(exc.status_code, f"http_{exc.status_code}", str(exc))
+
+
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(404, "not_found", "no such resource")
+
+
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("api operation failed", extra={"path": request.path})
+    return error_response(500, "internal_error", "an unexpected error occurred")
+
+
+def exception_handlers_install(api: NinjaAPI) -> None:
+    """Replace ninja's default handlers with ours (the one error shape)."""
+    api.add_exception_handler(Exception, _unexpected)
+    api.add_exception_handler(DomainError, _domain)
+    api.add_exception_handler(ValidationError, _validation)
+    api.add_exception_handler(HttpError, _http)
+    api.add_exception_handler(Http404, _not_found)
+
+
+def not_found_view(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Answer unknown paths under /api/v1/ in the error shape."""
+    return error_response(404, "not_found", "no such endpoint")

@@ -1,0 +1,340 @@
+"""Request and response schemas shared by the API's routers.
+
+Inputs forbid unknown fields (422). Money is a Decimal with at most 14
+digits and 2 decimals; it is written as a string in responses.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+MoneyOrZero = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Rate = Annotated[Decimal, Field(max_digits=12, decimal_places=6)]
+Text = Annotated[str, Field(max_length=200)]
+
+T = TypeVar("T")
+
+
+class In(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+ERRORS: dict[int, type] = {
+    status: ErrorOut for status in (400, 401, 403, 404, 409, 415, 422, 429)
+}
+
+
+def responses(status: int, schema: Any) -> dict[int, Any]:
+    """Return the documented responses of an operation: its own and errors."""
+    return {status: schema, **ERRORS}
+
+
+class Page(Schema, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        None, description="Pass as ?cursor= for the next page; null at the end."
+    )
+
+
+class Accepted(Schema):
+    id: int
+    status: str
+
+
+# ------------------------------------------------------------------ products
+
+
+class ProductVersionOut(Schema):
+    version: int
+    status: str
+    currency: str
+    amount_min: Decimal
+    amount_max: Decimal
+    term_unit: str
+    term_min: int
+    term_max: int
+    method: str
+    annual_rate: Decimal
+    day_count: str
+    rounding: str
+    fees: list[dict[str, Any]]
+    penalty_rate: Decimal
+    grace_days: int
+    worst_case_apr: Decimal | None
+
+
+class ProductOut(Schema):
+    id: int
+    code: str
+    name: str
+    active_version: ProductVersionOut | None
+
+
+# ----------------------------------------------------------------- borrowers
+
+
+class ConsentIn(In):
+    purpose: Annotated[str, Field(min_length=1, max_length=60)]
+    text_version: Annotated[str, Field(min_length=1, max_length=40)]
+    channel: Annotated[str, Field(min_length=1, max_length=30)]
+    granted_at: datetime | None = None
+
+
+class BorrowerIn(In):
+    kind: Annotated[str, Field(pattern="^(individual|business)$")]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    id_number: Annotated[str, Field(min_length=1, max_length=40)]
+    mobile: Annotated[str, Field(min_length=1, max_length=20)]
+    consents: Annotated[list[ConsentIn], Field(min_length=1, max_length=10)]
+    bank_card: Annotated[str, Field(max_length=30)] | None = None
+    province: Annotated[str, Field(max_length=40)] = ""
+    city: Annotated[str, Field(max_length=60)] = ""
+    address: Annotated[str, Field(max_length=300)] = ""
+    monthly_income: MoneyOrZero | None = None
+    employer: Text = ""
+    employment_years: Annotated[int, Field(ge=0, le=70)] | None = None
+
+
+class BorrowerPatch(In):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    mobile: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+    bank_card: Annotated[str, Field(max_length=30)] | None = None
+    province: Annotated[str, Field(max_length=40)] | None = None
+    city: Annotated[str, Field(max_length=60)] | None = None
+    address: Annotated[str, Field(max_length=300)] | None = None
+    monthly_income: MoneyOrZero | None = None
+    employer: Text | None = None
+    employment_years: Annotated[int, Field(ge=0, le=70)] | None = None
+
+
+class BorrowerOut(Schema):
+    id: int
+    kind: str
+    name: str
+    id_number: str
+    mobile: str
+    bank_card: str
+    masked: bool = Field(description="False only for keys with the 'pii' scope")
+    province: str
+    city: str
+    address: str
+    monthly_income: Decimal | None
+    employer: str
+    employment_years: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BorrowerCreated(BorrowerOut):
+    repeat_applicant: bool
+
+
+# --------------------------------------------------------------------- loans
+
+
+class InstalmentOut(Schema):
+    number: int
+    period_start: date
+    due_date: date
+    principal_due: Decimal
+    interest_due: Decimal
+    fee_due: Decimal
+    total_due: Decimal
+
+
+class LoanInstalmentOut(InstalmentOut):
+    penalty_due: Decimal
+    principal_paid: Decimal
+    interest_paid: Decimal
+    fee_paid: Decimal
+    penalty_paid: Decimal
+    paid_off_on: date | None
+
+
+class QuoteIn(In):
+    product_code: Annotated[str, Field(min_length=1, max_length=40)]
+    principal: Money
+    term: Annotated[int, Field(ge=1, le=3660)]
+    start_date: date | None = Field(None, description="Defaults to today (Beijing).")
+
+
+class QuoteOut(Schema):
+    product_code: str
+    product_version: int
+    principal: Decimal
+    term: int
+    term_unit: str
+    method: str
+    annual_rate: Decimal
+    annualised_rate: Decimal = Field(description="IRR of every cash flow, fees in")
+    apr_method: str
+    over_warning: bool
+    hard_ceiling: Decimal
+    upfront_fee_due: Decimal
+    total_interest_due: Decimal
+    total_fee_due: Decimal
+    total_payable: Decimal
+    maturity_date: date
+    instalments: list[InstalmentOut]
+
+
+class LoanOut(Schema):
+    id: int
+    borrower_id: int
+    product_version_id: int
+    status: str
+    principal: Decimal
+    annual_rate: Decimal
+    annualised_rate: Decimal
+    term: int
+    term_unit: str
+    method: str
+    contract_date: date
+    disbursed_on: date | None
+    maturity_date: date | None
+    closed_on: date | None
+    principal_outstanding: Decimal
+    interest_accrued_unpaid: Decimal
+    fee_outstanding: Decimal
+    penalty_outstanding: Decimal
+    credit_balance: Decimal
+    dpd: int
+    classification: str
+    created_at: datetime
+
+
+class DisburseIn(In):
+    on: date | None = Field(None, description="Defaults to today (Beijing).")
+
+
+class DisbursementOut(Schema):
+    loan_id: int
+    instruction_id: int
+    amount: Decimal
+    channel: str
+    external_ref: str
+    status: str
+    disbursed_on: date
+
+
+class RepaymentIn(In):
+    amount: Money
+    received_on: date | None = Field(None, description="Defaults to today.")
+    channel: Annotated[str, Field(min_length=1, max_length=30)] = "sandbox"
+    external_ref: Annotated[str, Field(max_length=100)] = ""
+
+
+class RepaymentOut(Schema):
+    id: int
+    loan_id: int
+    kind: str
+    amount: Decimal
+    received_on: date
+    channel: str
+    external_ref: str
+    status: str
+    allocation: dict[str, Any]
+    created_at: datetime
+
+
+class SettlementQuoteOut(Schema):
+    loan_id: int
+    payoff_date: date
+    principal_not_yet_due: Decimal
+    accrued_interest: Decimal
+    unpaid_principal_due: Decimal
+    unpaid_interest_due: Decimal
+    unpaid_fee_due: Decimal
+    unpaid_penalty_due: Decimal
+    total: Decimal
+
+
+class SettleIn(In):
+    amount: Money
+    on: date | None = Field(None, description="Defaults to today.")
+
+
+class SettlementOut(Schema):
+    repayment: RepaymentOut
+    loan: LoanOut
+
+
+class StatementOut(Schema):
+    loan: LoanOut
+    as_of: date
+    instalments: list[LoanInstalmentOut]
+    repayments: list[RepaymentOut]
+    total_paid: Decimal
+    total_outstanding: Decimal
+
+
+class PortfolioOut(Schema):
+    as_of: date
+    loans_by_status: dict[str, int]
+    principal_outstanding: Decimal
+    overdue_principal: Decimal
+    borrowers: int
+    disbursed_total: Decimal
+
+
+# ------------------------------------------------------------------ webhooks
+
+
+class EndpointIn(In):
+    url: Annotated[str, Field(min_length=8, max_length=500, pattern="^https?://")]
+    events: Annotated[list[str], Field(min_length=1, max_length=20)]
+    description: Annotated[str, Field(max_length=200)] = ""
+
+
+class EndpointOut(Schema):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    description: str
+    created_at: datetime
+
+
+class EndpointCreated(EndpointOut):
+    secret: str = Field(description="Signing secret; shown once")
+
+
+class EventOut(Schema):
+    id: int
+    type: str
+    payload: dict[str, Any]
+    created_at: datetime
+    dispatched_at: datetime | None
+
+
+class DeliveryOut(Schema):
+    id: int
+    endpoint_id: int
+    attempt: int
+    status_code: int | None
+    duration_ms: int
+    error: str
+    succeeded: bool
+    next_attempt_at: datetime | None
+    created_at: datetime
+
+
+class ReplayOut(Schema):
+    event_id: int
+    endpoint_ids: list[int]

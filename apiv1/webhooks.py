@@ -1,0 +1,160 @@
+"""Webhook endpoints, signed delivery with retries, and manual replay.
+
+Each POST carries ``X-Jinqiao-Signature: t=<unix>,v1=<hex>`` where the hex
+is HMAC-SHA256 under the endpoint's secret of ``f"{t}.{body}"``. A failed
+attempt is retried on RETRY_DELAYS, which spans more than 24 hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+from django.db import connection
+from django.utils import timezone
+
+from apiv1.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
+from apiv1.outbox import EVENT_TYPES
+from core.errors import InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Jinqiao-Signature"
+# Delay before attempt n+1 after attempt n failed: 1m 5m 30m 2h 6h 12h 24h.
+RETRY_DELAYS = (60, 300, 1800, 7200, 21600, 43200, 86400)
+TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedEndpoint:
+    endpoint: WebhookEndpoint
+    secret: str  # shown once
+
+
+def signature_header(secret: str, body: bytes, timestamp: int) -> str:
+    signed = f"{timestamp}.".encode() + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def retry_delay(attempt: int) -> int | None:
+    """Return seconds to wait after failed ``attempt`` (1-based), or None."""
+    return RETRY_DELAYS[attempt - 1] if attempt <= len(RETRY_DELAYS) else None
+
+
+def _events_clean(events: Iterable[str]) -> list[str]:
+    cleaned = sorted(set(events))
+    unknown = [e for e in cleaned if e not in EVENT_TYPES]
+    if not cleaned or unknown:
+        raise InvalidInput.for_field("events", f"choose from {', '.join(EVENT_TYPES)}")
+    return cleaned
+
+
+def endpoint_create(
+    *, url: str, events: Iterable[str], description: str = ""
+) -> CreatedEndpoint:
+    """Register an endpoint; its signing secret is returned once."""
+    if not url.startswith(("https://", "http://")):
+        raise InvalidInput.for_field("url", "must be an http(s) URL")
+    secret = f"whsec_{secrets.token_urlsafe(32)}"
+    endpoint = WebhookEndpoint.objects.create(
+        url=url, secret=secret, events=_events_clean(events), description=description
+    )
+    return CreatedEndpoint(endpoint=endpoint, secret=secret)
+
+
+def endpoint_delete(*, endpoint_id: int) -> None:
+    deleted = WebhookEndpoint.objects.filter(pk=endpoint_id).update(active=False)
+    if not deleted:
+        raise NotFound(f"webhook endpoint {endpoint_id} does not exist")
+
+
+def event_body(event: OutboxEvent) -> bytes:
+    data = {
+        "id": f"evt_{event.pk}",
+        "type": event.type,
+        "created": event.created_at.isoformat(),
+        "data": event.payload,
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def endpoints_for(event: OutboxEvent) -> list[WebhookEndpoint]:
+    return [
+        e for e in WebhookEndpoint.objects.filter(active=True) if event.type in e.events
+    ]
+
+
+def webhook_attempt(
+    *,
+    event: OutboxEvent,
+    endpoint: WebhookEndpoint,
+    attempt: int,
+    client: httpx.Client | None = None,
+) -> WebhookDelivery:
+    """POST the event once and log the attempt; set when to try again."""
+    body = event_body(event)
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: signature_header(endpoint.secret, body, int(time.time())),
+        "X-Jinqiao-Event": event.type,
+    }
+    started = time.perf_counter()
+    status, error = None, ""
+    try:
+        http = client or httpx.Client(timeout=TIMEOUT_SECONDS)
+        status = http.post(endpoint.url, content=body, headers=headers).status_code
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    succeeded = status is not None and 200 <= status < 300
+    delay = None if succeeded else retry_delay(attempt)
+    delivery = WebhookDelivery.objects.create(
+        event=event,
+        endpoint=endpoint,
+        attempt=attempt,
+        status_code=status,
+        duration_ms=int((time.perf_counter() - started) * 1000),
+        error=error or ("" if succeeded else f"HTTP {status}"),
+        succeeded=succeeded,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay) if delay else None,
+    )
+    logger.info(
+        "webhook attempt %s %s",
+        attempt,
+        "succeeded" if succeeded else "failed",
+        extra={"tenant": connection.schema_name, "event_id": event.pk},
+    )
+    return delivery
+
+
+def next_attempt_number(event: OutboxEvent, endpoint: WebhookEndpoint) -> int:
+    last = (
+        WebhookDelivery.objects.filter(event=event, endpoint=endpoint)
+        .order_by("-attempt")
+        .values_list("attempt", flat=True)
+        .first()
+    )
+    return (last or 0) + 1
+
+
+def event_replay(*, event_id: int) -> list[int]:
+    """Queue a fresh delivery of an event to each subscribed endpoint."""
+    from apiv1.tasks import webhook_deliver
+
+    event = OutboxEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(f"event {event_id} does not exist")
+    endpoints = endpoints_for(event)
+    for endpoint in endpoints:
+        webhook_deliver.delay(
+            event.pk, endpoint.pk, next_attempt_number(event, endpoint), True
+        )
+    return [e.pk for e in endpoints]
