@@ -113,6 +113,7 @@ TENANT_APPS = [
     "core.ledger",
     "core.loans",
     "core.close",
+    "core.risk",
     "apiv1",
 ]
 INSTALLED_APPS = SHARED_APPS + [a for a in TENANT_APPS if a not in SHARED_APPS]
@@ -274,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
     "refill-spare-schemas": {
         "task": "tenants.tasks.spare_pool_refill",
         "schedule": 60.0,
+    },
+    "expire-stale-applications": {
+        "task": "core.risk.tasks.applications_expire_all",
+        "schedule": 3600.0,
     },
 }
 

@@ -75,6 +75,10 @@ GENERIC_FEATURES = [
     _number("amount_to_income", "Requested principal over monthly income."),
     _number("employment_years", "Years with the current employer."),
     _flag("income_stable", "Income was steady over the verified period."),
+    _flag(
+        "identity_verified",
+        "Name, ID number and phone or card matched the identity source.",
+    ),
 ]
 
 # German-credit attributes; the category codes are the ones german_credit.py

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from django.utils import timezone
+
+from core.borrowers.models import Borrower
+from core.borrowers.services import borrower_register
+from core.products.models import ProductVersion
+from core.products.selectors import product_version_active
+from core.risk.models import Application, ConnectorSetting, RuleSetVersion
+from core.risk.services import (
+    application_submit,
+    ruleset_create,
+    ruleset_version_approve,
+    ruleset_version_submit,
+)
+from core.risk.synthetic import person_for
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "core" / "risk" / "templates"
 
@@ -98,3 +115,72 @@ def starter_applicant(**overrides: Any) -> dict[str, Any]:
     }
     applicant.update(overrides)
     return applicant
+
+
+# ------------------------------------------------------- Django-side builders
+
+_rows = itertools.count(70_000)
+
+
+def borrower_make(
+    *, row: int | None = None, age: int = 35, **overrides: Any
+) -> Borrower:
+    """Register a borrower with a synthetic, checksum-valid identity."""
+    person = person_for(
+        next(_rows) if row is None else row, age=age, today=timezone.localdate()
+    )
+    values: dict[str, Any] = {
+        "kind": "individual",
+        "name": "测试借款人",
+        "id_number": person.id_number,
+        "mobile": person.mobile,
+        "bank_card": person.bank_card,
+        "province": "北京市",
+        "city": "北京市",
+        "address": "朝阳区建国路 1 号",
+        "monthly_income": Decimal("9000.00"),
+        "employer": "某某餐饮店",
+        "employment_years": 4,
+        "consents": [
+            {"purpose": "credit_report", "text_version": "2026.1", "channel": "app"}
+        ],
+        "actor": "officer-li",
+    }
+    values.update(overrides)
+    return borrower_register(**values).borrower
+
+
+def working_capital() -> ProductVersion:
+    return product_version_active(code="working-capital")
+
+
+def submit(borrower: Borrower | None = None, **overrides: Any) -> Application:
+    """Submit a CNY 10,000, 6-month working-capital application."""
+    values: dict[str, Any] = {
+        "borrower": borrower or borrower_make(),
+        "product_version": working_capital(),
+        "amount": Decimal("10000.00"),
+        "term": 6,
+        "purpose": "stock",
+        "channel": "app",
+        "actor": "officer-li",
+    }
+    values.update(overrides)
+    return application_submit(**values)
+
+
+def activate(definition: dict[str, Any], *, name: str | None = None) -> RuleSetVersion:
+    """Create, submit and approve (maker-checker) a rule set; return it active."""
+    version = ruleset_create(
+        name=name or f"rs-{next(_rows)}", definition=definition, actor="maker"
+    )
+    ruleset_version_submit(version_id=version.pk, actor="maker")
+    return ruleset_version_approve(version_id=version.pk, actor="checker")
+
+
+def connectors_off(*names: str) -> None:
+    """Disable the named sources (default: all) for the current tenant."""
+    for name in names or ("pboc", "baihang", "identity", "turnover"):
+        ConnectorSetting.objects.update_or_create(
+            connector=name, defaults={"enabled": False}
+        )

@@ -1,0 +1,293 @@
+"""Collect an application's features from data sources and our own data.
+
+Writes ConnectorCall and ConnectorResult rows (each call is recorded even
+when the decision that needed it fails); the decision itself is made by
+core.risk.services.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from core.borrowers.fields import keyring
+from core.borrowers.models import Borrower
+from core.errors import InvalidInput
+from core.risk.connectors.base import (
+    IDENTITY_MISMATCH,
+    MALFORMED,
+    Applicant,
+    ConnectorError,
+    reason_for,
+)
+from core.risk.connectors.registry import (
+    ENABLED_BY_DEFAULT,
+    NAMES,
+    ConnectorConfig,
+    connector_build,
+)
+from core.risk.features import coerce_features
+from core.risk.models import (
+    Application,
+    CallStatus,
+    ConnectorCall,
+    ConnectorMode,
+    ConnectorResult,
+    ConnectorSetting,
+)
+
+logger = logging.getLogger(__name__)
+
+PROFILE_FIELDS = (
+    "name",
+    "mobile_index",
+    "bank_card_index",
+    "province",
+    "city",
+    "address",
+    "monthly_income",
+    "employer",
+    "employment_years",
+    "birth_date",
+)
+
+
+@dataclass
+class Collected:
+    features: dict[str, Any] = field(default_factory=dict)
+    issues: list[dict[str, str]] = field(default_factory=list)
+
+
+def json_ready(features: dict[str, Any]) -> dict[str, Any]:
+    """Return ``features`` with Decimals as text, sorted by name."""
+    return {
+        name: str(value) if isinstance(value, Decimal) else value
+        for name, value in sorted(features.items())
+    }
+
+
+def connector_configs() -> list[ConnectorConfig]:
+    """Return the tenant's enabled sources, in precedence order."""
+    settings = {s.connector: s for s in ConnectorSetting.objects.all()}
+    configs = []
+    for name in NAMES:
+        setting = settings.get(name)
+        if setting is None:
+            if name in ENABLED_BY_DEFAULT:
+                configs.append(ConnectorConfig(name, ConnectorMode.SANDBOX))
+            continue
+        if setting.enabled:
+            configs.append(
+                ConnectorConfig(
+                    name,
+                    setting.mode,
+                    setting.base_url,
+                    float(setting.timeout_seconds),
+                    setting.retries,
+                    setting.cache_hours,
+                )
+            )
+    return configs
+
+
+def features_collect(
+    *, application: Application, declared: dict[str, Any] | None = None
+) -> Collected:
+    """Gather every feature for ``application``; failed sources are issues.
+
+    Precedence: our own data over data sources over what the applicant
+    declared. Raises InvalidInput only for ill-typed declared values.
+    """
+    borrower = application.borrower
+    collected = Collected(features=dict(declared or {}))
+    sourced: dict[str, Any] = {}
+    for config in connector_configs():
+        for name, value in _source_fetch(config, application, borrower, collected):
+            if sourced.get(name) is None:
+                sourced[name] = value
+    collected.features.update({k: v for k, v in sourced.items() if v is not None})
+    own = _own_features(application, borrower, collected)
+    collected.features.update({k: v for k, v in own.items() if v is not None})
+    coerce_features(collected.features)
+    return collected
+
+
+def _applicant(borrower: Borrower) -> Applicant:
+    def reveal(field_name: str) -> str:
+        token = getattr(borrower, f"{field_name}_cipher", "")
+        return keyring().decrypt(token) if token else ""
+
+    return Applicant(
+        borrower_id=borrower.pk,
+        name=borrower.name,
+        id_number_index=borrower.id_number_index,
+        mobile_index=borrower.mobile_index,
+        bank_card_index=borrower.bank_card_index,
+        monthly_income=borrower.monthly_income,
+        reveal=reveal,
+    )
+
+
+def _source_fetch(
+    config: ConnectorConfig,
+    application: Application,
+    borrower: Borrower,
+    collected: Collected,
+) -> list[tuple[str, Any]]:
+    """Return one source's features (cached or fetched); record the call."""
+    now = timezone.now()
+    cached = ConnectorResult.objects.filter(
+        borrower=borrower, connector=config.name, mode=config.mode, expires_at__gt=now
+    ).first()
+    connector = connector_build(config)
+    if cached is not None:
+        _call_record(config, application, CallStatus.CACHED, Decimal(0), 0)
+        features = cached.features
+    else:
+        features = _fetch(config, connector, application, borrower, collected)
+        if features is None:
+            return []
+    if connector.kind == "identity" and features.get("identity_verified") is False:
+        collected.issues.append(_issue(config.name, "mismatch", *IDENTITY_MISMATCH))
+    return list(features.items())
+
+
+def _fetch(
+    config: ConnectorConfig,
+    connector: Any,
+    application: Application,
+    borrower: Borrower,
+    collected: Collected,
+) -> dict[str, Any] | None:
+    started = time.monotonic()
+    try:
+        features = json_ready(connector.fetch(_applicant(borrower)))
+        try:
+            coerce_features(features)
+        except InvalidInput as exc:
+            raise ConnectorError(MALFORMED, f"invalid features {exc.fields}") from None
+    except ConnectorError as exc:
+        ms = int((time.monotonic() - started) * 1000)
+        cost = connector.cost if exc.status == MALFORMED else Decimal(0)
+        _call_record(config, application, exc.status, cost, ms, exc.detail)
+        code, label = reason_for(connector.kind, exc.status)
+        collected.issues.append(_issue(config.name, exc.status, code, label))
+        logger.warning(
+            "connector %s %s",
+            config.name,
+            exc.status,
+            extra={"tenant": connection.schema_name, "application_id": application.pk},
+        )
+        return None
+    ms = int((time.monotonic() - started) * 1000)
+    _call_record(config, application, CallStatus.OK, connector.cost, ms)
+    ConnectorResult.objects.update_or_create(
+        borrower=borrower,
+        connector=config.name,
+        mode=config.mode,
+        defaults={
+            "features": features,
+            "fetched_at": timezone.now(),
+            "expires_at": timezone.now() + timedelta(hours=config.cache_hours),
+        },
+    )
+    return features
+
+
+def _issue(connector: str, status: str, code: str, label: str) -> dict[str, str]:
+    return {"connector": connector, "status": status, "code": code, "reason": label}
+
+
+def _call_record(
+    config: ConnectorConfig,
+    application: Application,
+    status: str,
+    cost: Decimal,
+    ms: int,
+    detail: str = "",
+) -> None:
+    ConnectorCall.objects.create(
+        connector=config.name,
+        mode=config.mode,
+        application=application,
+        status=status,
+        cost=cost,
+        ms=ms,
+        detail=detail,
+    )
+
+
+def _own_features(
+    application: Application, borrower: Borrower, collected: Collected
+) -> dict[str, Any]:
+    """Return the features we know without asking anyone."""
+    features: dict[str, Any] = {
+        "amount": str(application.amount),
+        "term_months": _term_months(application),
+        "age": _age(borrower.birth_date, timezone.localdate()),
+        "region_in_licence": _region_in_licence(borrower),
+        "profile_completeness": _completeness(borrower),
+        "employment_years": borrower.employment_years,
+    }
+    features.update(_application_counts(application, borrower))
+    income = collected.features.get("verified_income") or borrower.monthly_income
+    if income and Decimal(str(income)) > 0:
+        ratio = application.amount / Decimal(str(income))
+        features["amount_to_income"] = str(ratio.quantize(Decimal("0.0001")))
+    return features
+
+
+def _term_months(application: Application) -> str:
+    if application.product_version.term_unit == "month":
+        return str(application.term)
+    return str((Decimal(application.term) / 30).quantize(Decimal("0.01")))
+
+
+def _age(birth_date: date | None, today: date) -> int | None:
+    if birth_date is None:
+        return None
+    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
+    return today.year - birth_date.year - int(before_birthday)
+
+
+def _region_in_licence(borrower: Borrower) -> bool | None:
+    licensed = getattr(getattr(connection, "tenant", None), "province", "") or ""
+    if not licensed or not borrower.province:
+        return None
+    return borrower.province.strip() == licensed.strip()
+
+
+def _completeness(borrower: Borrower) -> str:
+    filled = sum(
+        1 for name in PROFILE_FIELDS if getattr(borrower, name) not in (None, "")
+    )
+    return str((Decimal(filled) / len(PROFILE_FIELDS)).quantize(Decimal("0.01")))
+
+
+def _application_counts(
+    application: Application, borrower: Borrower
+) -> dict[str, int | None]:
+    """Count earlier applications sharing this ID number, phone or card."""
+    keys = {
+        "id": ("borrower__id_number_index", borrower.id_number_index),
+        "phone": ("borrower__mobile_index", borrower.mobile_index),
+        "card": ("borrower__bank_card_index", borrower.bank_card_index),
+    }
+    others = Application.objects.exclude(pk=application.pk)
+    counts: dict[str, int | None] = {}
+    for days in (7, 30):
+        since = application.submitted_at - timedelta(days=days)
+        recent = others.filter(
+            submitted_at__gte=since, submitted_at__lte=application.submitted_at
+        )
+        for key, (lookup, value) in keys.items():
+            name = f"applications_{days}d_by_{key}"
+            counts[name] = recent.filter(**{lookup: value}).count() if value else None
+    return counts
