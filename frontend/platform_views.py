@@ -188,7 +188,7 @@ def application_document(request: HttpRequest, public_id: str, pk: int) -> HttpR
         user=request.user,
         action="application.document",
         tenant=document.application.tenant,
-        detail={"application": public_id, "document": document.kind},
+        detail={"application": str(public_id), "document": document.kind},
     )
     return FileResponse(
         path.open("rb"),
