@@ -42,7 +42,9 @@ def luhn_check_digit(digits: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-def person_for(row: int, *, age: int, today: date, area: str = "110105") -> SyntheticPerson:
+def person_for(
+    row: int, *, age: int, today: date, area: str = "110105"
+) -> SyntheticPerson:
     """Return the synthetic person of ``row`` (0-99,999), aged ``age`` today."""
     if not 0 <= row <= 99_999:
         raise ValueError("row must be from 0 to 99,999")
