@@ -242,6 +242,8 @@ def repayment_record(
         if existing is not None:
             return _same_loan(existing, loan)
         kind = _repayment_kind(loan)
+        if received_on < loan.disbursed_on:
+            raise InvalidInput.for_field("received_on", "is before the disbursement")
         later = _posted_after(loan, received_on)
         for done in reversed(later):
             allocation_undo(loan, done, received_on)
