@@ -41,9 +41,14 @@ def minor_units(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value())
 
 
-def customer_create(client: stripe.StripeClient, *, slug: str, name: str) -> str:
+def customer_create(
+    client: stripe.StripeClient, *, slug: str, name: str, email: str = ""
+) -> str:
+    params: dict[str, Any] = {"name": name, "metadata": {"tenant": slug}}
+    if email:
+        params["email"] = email
     customer = client.v1.customers.create(
-        {"name": name, "metadata": {"tenant": slug}},
+        params,
         {"idempotency_key": idempotency_key(slug, "all", "customer-create")},
     )
     return customer.id

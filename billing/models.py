@@ -82,6 +82,8 @@ class Subscription(models.Model):
     current_period_start = models.DateField()
     current_period_end = models.DateField()
     grace_days = models.PositiveIntegerField(default=14)
+    # Where invoices go (Stripe e-mails them in send_invoice mode).
+    billing_email = models.EmailField(blank=True)
     stripe_customer_id = models.CharField(max_length=60, blank=True)
     stripe_subscription_id = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

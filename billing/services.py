@@ -80,7 +80,11 @@ def subscription_fee(subscription: Subscription) -> Decimal:
 
 
 def subscription_start(
-    *, tenant: Tenant, plan: Plan, today: datetime.date | None = None
+    *,
+    tenant: Tenant,
+    plan: Plan,
+    billing_email: str = "",
+    today: datetime.date | None = None,
 ) -> Subscription:
     """Start a tenant's first fee year; the mode follows the Stripe settings.
 
@@ -97,6 +101,7 @@ def subscription_start(
             current_period_start=today,
             current_period_end=year_after(today) - datetime.timedelta(days=1),
             grace_days=settings.BILLING_GRACE_DAYS,
+            billing_email=billing_email,
         )
         event_log(
             tenant=tenant,
@@ -138,7 +143,10 @@ def _stripe_issue(subscription: Subscription, invoice: Invoice) -> str:
     slug = subscription.tenant.slug
     if not subscription.stripe_customer_id:
         subscription.stripe_customer_id = gateway.customer_create(
-            client, slug=slug, name=subscription.tenant.legal_name
+            client,
+            slug=slug,
+            name=subscription.tenant.legal_name,
+            email=subscription.billing_email,
         )
         subscription.save(update_fields=["stripe_customer_id", "updated_at"])
     if not invoice.stripe_invoice_id:

@@ -187,7 +187,7 @@ def application_approve(
             province=application.province,
             city=application.city,
         )
-        subscription_start(tenant=tenant, plan=plan)
+        subscription_start(tenant=tenant, plan=plan, billing_email=application.email)
         FirstDayChecklist.objects.create(tenant=tenant)
         application.status = ApplicationStatus.APPROVED
         application.tenant = tenant
