@@ -25,7 +25,7 @@ class FakeSource:
 
 def _handler(source: FakeSource) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             source.hits += 1
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if source.mode == "slow":

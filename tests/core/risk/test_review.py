@@ -1,0 +1,139 @@
+"""The manual review queue: order, claims, notes and the second reviewer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from core.errors import Conflict, InvalidInput, PermissionDenied
+from core.risk.models import Application, ApplicationStatus
+from core.risk.selectors import decision_metrics, review_queue
+from core.risk.services import review_claim, review_confirm, review_decide
+from tests.core.risk.factories import activate, connectors_off, submit, tiny_ruleset
+
+pytestmark = pytest.mark.django_db
+
+REVIEW = {"bureau_score": 700, "debt_to_income": "0.6"}  # R102 high DTI
+REJECT = {"bureau_score": 500}  # R001 score too low
+
+
+def _in_review(declared: dict, minutes_ago: int = 0) -> Application:
+    application = submit(declared={"verified_income": 5000, **declared})
+    Application.objects.filter(pk=application.pk).update(
+        submitted_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+    application.refresh_from_db()
+    return application
+
+
+@pytest.fixture
+def rules(in_tenant_a):
+    connectors_off()
+    high_dti = {
+        "id": "R102",
+        "name": "high_dti",
+        "condition": "debt_to_income > 0.5",
+        "outcome": "review",
+        "reason": "R102",
+    }
+    activate(tiny_ruleset(rules=[*tiny_ruleset()["rules"], high_dti]))
+
+
+def test_queue_lists_longest_waiting_first(rules):
+    newest = _in_review(REVIEW, minutes_ago=1)
+    oldest = _in_review(REVIEW, minutes_ago=30)
+    middle = _in_review(REVIEW, minutes_ago=10)
+
+    assert [a.pk for a in review_queue()] == [oldest.pk, middle.pk, newest.pk]
+
+
+def test_review_needs_a_claim_and_one_claim_at_a_time(rules):
+    application = _in_review(REVIEW)
+
+    with pytest.raises(PermissionDenied):
+        review_decide(
+            application_id=application.pk, actor="wang", outcome="approve", note="ok"
+        )
+    review_claim(application_id=application.pk, actor="wang")
+    with pytest.raises(Conflict):
+        review_claim(application_id=application.pk, actor="zhao")
+    with pytest.raises(InvalidInput):
+        review_decide(
+            application_id=application.pk, actor="wang", outcome="approve", note=" "
+        )
+
+
+def test_reviewer_approves_with_the_proposed_terms(rules):
+    application = _in_review(REVIEW, minutes_ago=12)
+    review_claim(application_id=application.pk, actor="wang")
+
+    approved = review_decide(
+        application_id=application.pk,
+        actor="wang",
+        outcome="approve",
+        note="payslips checked",
+    )
+
+    assert approved.status == ApplicationStatus.APPROVED
+    assert approved.approved_amount == Decimal("10000.00")
+    assert approved.annual_rate == Decimal("0.12")
+    assert not approved.decided_automatically
+    assert 12 * 60 <= approved.decision_seconds < 13 * 60
+    assert decision_metrics().average_approval_seconds >= 720
+
+
+def test_approving_over_a_rule_reject_needs_a_second_reviewer(rules, fake_source):
+    from core.risk.models import ConnectorSetting
+
+    ConnectorSetting.objects.update_or_create(
+        connector="pboc",
+        defaults={
+            "enabled": True,
+            "mode": "live",
+            "base_url": fake_source.url,
+            "retries": 0,
+        },
+    )
+    fake_source.mode = "error"
+    application = _in_review(REJECT)  # rules reject, the failed bureau -> review
+    review_claim(application_id=application.pk, actor="wang")
+
+    pending = review_decide(
+        application_id=application.pk,
+        actor="wang",
+        outcome="approve",
+        note="bureau down; known customer",
+        approved_amount=Decimal("5000.00"),
+    )
+
+    assert pending.status == ApplicationStatus.IN_REVIEW
+    assert pending.review_outcome == "approve"
+    with pytest.raises(PermissionDenied):
+        review_confirm(application_id=application.pk, actor="wang", note="sure")
+    confirmed = review_confirm(
+        application_id=application.pk, actor="zhao", note="agree"
+    )
+    assert confirmed.status == ApplicationStatus.APPROVED
+    assert confirmed.approved_amount == Decimal("5000.00")
+    assert confirmed.annual_rate == Decimal("0.24")  # the lowest tier
+    assert (confirmed.reviewed_by, confirmed.confirmed_by) == ("wang", "zhao")
+
+
+def test_reviewer_rejects_with_a_note(rules):
+    application = _in_review(REVIEW, minutes_ago=3)
+    review_claim(application_id=application.pk, actor="wang")
+
+    rejected = review_decide(
+        application_id=application.pk,
+        actor="wang",
+        outcome="reject",
+        note="address does not exist",
+    )
+
+    assert rejected.status == ApplicationStatus.REJECTED
+    assert rejected.review_note == "address does not exist"
+    assert rejected.decision_seconds >= 180
+    assert decision_metrics().automatic_share == 0.0
