@@ -13,8 +13,10 @@ import logging
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Min
 from django.utils import timezone
 
@@ -107,7 +109,7 @@ def _failure_record(day: date, started: datetime, error: Exception) -> None:
     )
 
 
-def day_parameters(day: date) -> dict[str, object]:
+def day_parameters(day: date) -> dict[str, Any]:
     """Return the per-day year-fraction inputs shared by every loan."""
     return {
         "day": day,
@@ -165,7 +167,7 @@ def _day_post(day: date, started: datetime) -> CloseRun:
     )[0]
 
 
-def _entry(cursor: object, day: date, kind: str) -> int:
+def _entry(cursor: CursorWrapper, day: date, kind: str) -> int:
     cursor.execute(
         sql.ENTRY_INSERT,
         {"day": day, "kind": f"close.{kind}", "key": f"close:{day.isoformat()}:{kind}"},
@@ -173,12 +175,16 @@ def _entry(cursor: object, day: date, kind: str) -> int:
     return cursor.fetchone()[0]
 
 
-def _one(cursor: object, statement: str, params: dict[str, object]) -> tuple:
+def _one(
+    cursor: CursorWrapper, statement: str, params: dict[str, Any]
+) -> tuple[Any, ...]:
     cursor.execute(statement, params)
     return cursor.fetchone()
 
 
-def _balance(cursor: object, entry: int, account: int, *, credit: Decimal) -> None:
+def _balance(
+    cursor: CursorWrapper, entry: int, account: int, *, credit: Decimal
+) -> None:
     """Add the entry's one income/expense line: a credit, or a debit if negative."""
     if not credit:
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Sum
@@ -35,7 +36,7 @@ def loan_account_balances(loan_id: int | None = None) -> dict[tuple[int, str], D
         " FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id"
         " WHERE l.loan_id IS NOT NULL"
     )
-    params: list[object] = []
+    params: list[Any] = []
     if loan_id is not None:
         sql += " AND l.loan_id = %s"
         params.append(loan_id)

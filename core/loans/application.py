@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from core.errors import Conflict
 from core.ledger.services import Line, journal_post, journal_reverse
 from core.loans.models import Instalment, Loan, LoanStatus, Repayment, RepaymentKind
 from core.pricing.allocation import Bucket, InstalmentDue, allocate
@@ -162,6 +163,8 @@ def allocation_undo(loan: Loan, repayment: Repayment, on: date) -> None:
         loan.provision_balance += Decimal(record["provision_release"])
         loan.status = record["prior_status"]
         loan.closed_on = None
+    if repayment.entry is None:
+        raise Conflict(f"repayment {repayment.pk} was never posted")
     journal_reverse(
         entry=repayment.entry,
         entry_date=on,

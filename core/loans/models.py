@@ -9,6 +9,7 @@ in the same transaction; ``manage.py reconcile`` proves they agree.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -16,11 +17,11 @@ from django.db.models import Q
 ZERO = Decimal("0.00")
 
 
-def _money(**kwargs: object) -> models.DecimalField:
+def _money(**kwargs: Any) -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=2, default=ZERO, **kwargs)
 
 
-def _rate(**kwargs: object) -> models.DecimalField:
+def _rate(**kwargs: Any) -> models.DecimalField:
     return models.DecimalField(max_digits=9, decimal_places=6, **kwargs)
 
 

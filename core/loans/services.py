@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from core.audit.services import audit_record
+from core.borrowers.models import Borrower
 from core.errors import Conflict, InvalidInput
 from core.ledger.services import Line, journal_post
 from core.loans.aging import bucket_for, classification_for, days_past_due
@@ -34,6 +35,7 @@ from core.policy.services import pricing_check
 from core.pricing.payoff import PayoffQuote
 from core.pricing.rounding import ZERO, is_whole_cents
 from core.pricing.schedule import Schedule, build_schedule
+from core.products.models import ProductVersion
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +44,8 @@ OPEN_STATUSES = (LoanStatus.ACTIVE, LoanStatus.OVERDUE)
 
 def loan_create(
     *,
-    borrower: object,
-    product_version: object,
+    borrower: Borrower,
+    product_version: ProductVersion,
     principal: Decimal,
     term: int,
     contract_date: date,
@@ -242,7 +244,7 @@ def repayment_record(
         if existing is not None:
             return _same_loan(existing, loan)
         kind = _repayment_kind(loan)
-        if received_on < loan.disbursed_on:
+        if loan.disbursed_on and received_on < loan.disbursed_on:
             raise InvalidInput.for_field("received_on", "is before the disbursement")
         later = _posted_after(loan, received_on)
         for done in reversed(later):
