@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja import Status
 from pydantic import BaseModel
 
 from apiv1.models import IdempotencyRecord
@@ -31,7 +32,7 @@ KEEP_FOR = timedelta(hours=48)  # at least 24 hours, as promised
 IN_FLIGHT_STALE_AFTER = timedelta(minutes=10)
 MAX_KEY_LENGTH = 200
 
-Result = tuple[int, Any]
+Result = Status[Any]
 
 
 def request_fingerprint(request: HttpRequest) -> str:
@@ -43,12 +44,9 @@ def request_fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
-def _body(payload: Any) -> Any:
-    if isinstance(payload, BaseModel):
-        return payload.model_dump(mode="json")
-    if isinstance(payload, list):
-        return [_body(item) for item in payload]
-    return payload
+def _body(schema: type[BaseModel], result: Any) -> Any:
+    """Return ``result`` as the JSON the response schema would send."""
+    return schema.model_validate(result).model_dump(mode="json")
 
 
 def _claim(key: str, fingerprint: str, prefix: str) -> IdempotencyRecord | None:
@@ -75,7 +73,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Result | None:
             fields={HEADER: "used with a different body"},
         )
     if record.status == IdempotencyRecord.Status.DONE:
-        return record.response_status, record.response_body
+        return Status(record.response_status, record.response_body)
     if timezone.now() - record.created_at < IN_FLIGHT_STALE_AFTER:
         raise Conflict(
             "a request with this Idempotency-Key is still being processed",
@@ -93,8 +91,13 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Result | None:
     return None
 
 
-def idempotent(request: HttpRequest, status: int, work: Callable[[], Any]) -> Result:
-    """Run ``work`` once per Idempotency-Key; return (status, JSON body).
+def idempotent(
+    request: HttpRequest,
+    status: int,
+    schema: type[BaseModel],
+    work: Callable[[], Any],
+) -> Result:
+    """Run ``work`` once per Idempotency-Key; return its status and JSON body.
 
     Without the header ``work`` simply runs. Raises InvalidInput (422) for
     a key reused with another body, Conflict (409) while the first request
@@ -102,7 +105,7 @@ def idempotent(request: HttpRequest, status: int, work: Callable[[], Any]) -> Re
     """
     key = request.headers.get(HEADER, "").strip()
     if not key:
-        return status, _body(work())
+        return Status(status, _body(schema, work()))
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidInput.for_field(HEADER, f"at most {MAX_KEY_LENGTH} characters")
     fingerprint = request_fingerprint(request)
@@ -112,7 +115,7 @@ def idempotent(request: HttpRequest, status: int, work: Callable[[], Any]) -> Re
         if stored is not None:
             return stored
     try:
-        body = _body(work())
+        body = _body(schema, work())
     except BaseException:
         IdempotencyRecord.objects.filter(key=key).delete()
         raise
@@ -121,7 +124,7 @@ def idempotent(request: HttpRequest, status: int, work: Callable[[], Any]) -> Re
         response_status=status,
         response_body=body,
     )
-    return status, body
+    return Status(status, body)
 
 
 def idempotency_records_purge() -> int:

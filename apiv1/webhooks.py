@@ -93,6 +93,11 @@ def endpoints_for(event: OutboxEvent) -> list[WebhookEndpoint]:
     ]
 
 
+def http_client() -> httpx.Client:
+    """Return the client deliveries use (tests replace it with a mock)."""
+    return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+
+
 def webhook_attempt(
     *,
     event: OutboxEvent,
@@ -110,8 +115,8 @@ def webhook_attempt(
     started = time.perf_counter()
     status, error = None, ""
     try:
-        http = client or httpx.Client(timeout=TIMEOUT_SECONDS)
-        status = http.post(endpoint.url, content=body, headers=headers).status_code
+        with client or http_client() as http:
+            status = http.post(endpoint.url, content=body, headers=headers).status_code
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:300]
     succeeded = status is not None and 200 <= status < 300

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from apiv1.auth import key_actor, key_has_pii
 from apiv1.idempotency import idempotent
@@ -66,7 +66,7 @@ def borrower_out(borrower: Borrower, *, reveal_by: str | None = None) -> dict[st
     response=responses(201, BorrowerCreated),
     summary="Register a borrower (or recognise a repeat applicant)",
 )
-def borrowers_create(request: HttpRequest, payload: BorrowerIn) -> tuple[int, Any]:
+def borrowers_create(request: HttpRequest, payload: BorrowerIn) -> Status[Any]:
     def work() -> dict[str, Any]:
         registration = borrower_register(
             **payload.model_dump(exclude={"consents"}),
@@ -76,7 +76,7 @@ def borrowers_create(request: HttpRequest, payload: BorrowerIn) -> tuple[int, An
         data = borrower_out(registration.borrower)
         return {**data, "repeat_applicant": registration.repeat_applicant}
 
-    return idempotent(request, 201, work)
+    return idempotent(request, 201, BorrowerCreated, work)
 
 
 @router.get(

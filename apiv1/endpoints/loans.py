@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from apiv1 import services
@@ -145,7 +145,7 @@ def loans_get(request: HttpRequest, loan_id: int) -> Loan:
 )
 def loans_disburse(
     request: HttpRequest, loan_id: int, payload: DisburseIn
-) -> tuple[int, Any]:
+) -> Status[Any]:
     loan_get(loan_id=loan_id)
 
     def work() -> dict[str, Any]:
@@ -166,7 +166,7 @@ def loans_disburse(
             "disbursed_on": loan.disbursed_on,
         }
 
-    return idempotent(request, 200, work)
+    return idempotent(request, 200, DisbursementOut, work)
 
 
 @router.get(
@@ -186,7 +186,7 @@ def loans_schedule(request: HttpRequest, loan_id: int) -> list[dict[str, Any]]:
 )
 def repayments_create(
     request: HttpRequest, loan_id: int, payload: RepaymentIn
-) -> tuple[int, Any]:
+) -> Status[Any]:
     loan_get(loan_id=loan_id)
 
     def work() -> Any:
@@ -200,7 +200,7 @@ def repayments_create(
             actor=key_actor(request),
         )
 
-    return idempotent(request, 201, lambda: RepaymentOut.from_orm(work()))
+    return idempotent(request, 201, RepaymentOut, work)
 
 
 @router.get(
@@ -237,9 +237,7 @@ def settlement_quote(
     response=responses(200, SettlementOut),
     summary="Settle a loan early with at least the quoted amount",
 )
-def loans_settle(
-    request: HttpRequest, loan_id: int, payload: SettleIn
-) -> tuple[int, Any]:
+def loans_settle(request: HttpRequest, loan_id: int, payload: SettleIn) -> Status[Any]:
     loan_get(loan_id=loan_id)
 
     def work() -> dict[str, Any]:
@@ -250,12 +248,9 @@ def loans_settle(
             idempotency_key=_service_key(request, f"loan:{loan_id}:settlement"),
             actor=key_actor(request),
         )
-        return SettlementOut(
-            repayment=RepaymentOut.from_orm(repayment),
-            loan=LoanOut.from_orm(loan_get(loan_id=loan_id)),
-        )
+        return {"repayment": repayment, "loan": loan_get(loan_id=loan_id)}
 
-    return idempotent(request, 200, work)
+    return idempotent(request, 200, SettlementOut, work)
 
 
 @router.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from apiv1 import webhooks
 from apiv1.idempotency import idempotent
@@ -42,13 +42,13 @@ def _event_require(event_id: int) -> OutboxEvent:
     response=responses(201, EndpointCreated),
     summary="Register a webhook endpoint (the signing secret is shown once)",
 )
-def endpoints_create(request: HttpRequest, payload: EndpointIn) -> tuple[int, Any]:
-    def work() -> EndpointCreated:
+def endpoints_create(request: HttpRequest, payload: EndpointIn) -> Status[Any]:
+    def work() -> dict[str, Any]:
         created = webhooks.endpoint_create(**payload.model_dump())
-        data = EndpointOut.from_orm(created.endpoint).model_dump()
-        return EndpointCreated(**data, secret=created.secret)
+        data = EndpointOut.model_validate(created.endpoint).model_dump()
+        return {**data, "secret": created.secret}
 
-    return idempotent(request, 201, work)
+    return idempotent(request, 201, EndpointCreated, work)
 
 
 @router.get(
@@ -65,11 +65,11 @@ def endpoints_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, A
     response=responses(204, None),
     summary="Delete (deactivate) a webhook endpoint",
 )
-def endpoints_delete(request: HttpRequest, endpoint_id: int) -> tuple[int, None]:
+def endpoints_delete(request: HttpRequest, endpoint_id: int) -> Status[None]:
     if not WebhookEndpoint.objects.filter(pk=endpoint_id, active=True).exists():
         raise NotFound(f"webhook endpoint {endpoint_id} does not exist")
     webhooks.endpoint_delete(endpoint_id=endpoint_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/events", response=responses(200, Page[EventOut]), summary="List events")
@@ -95,9 +95,12 @@ def deliveries_list(request: HttpRequest, event_id: int) -> list[WebhookDelivery
     response=responses(202, ReplayOut),
     summary="Deliver an event again to every subscribed endpoint",
 )
-def events_replay(request: HttpRequest, event_id: int) -> tuple[int, Any]:
+def events_replay(request: HttpRequest, event_id: int) -> Status[Any]:
     _event_require(event_id)
-    return 202, {
-        "event_id": event_id,
-        "endpoint_ids": webhooks.event_replay(event_id=event_id),
-    }
+    return Status(
+        202,
+        {
+            "event_id": event_id,
+            "endpoint_ids": webhooks.event_replay(event_id=event_id),
+        },
+    )

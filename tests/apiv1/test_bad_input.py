@@ -1,0 +1,153 @@
+"""Bad input of every kind is a 4xx with a reason, and nothing is written."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from apiv1.models import IdempotencyRecord
+from core.borrowers.models import Borrower
+from core.loans.models import Repayment
+from core.loans.services import loan_disburse
+from tests.apiv1.factories import borrower_body, loan_approved_make
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts(tenant) -> tuple[int, int, int]:
+    with tenant_context(tenant):
+        return (
+            Borrower.objects.count(),
+            Repayment.objects.count(),
+            IdempotencyRecord.objects.count(),
+        )
+
+
+def _active_loan(tenant):
+    with tenant_context(tenant):
+        loan = loan_approved_make()
+        loan_disburse(loan_id=loan.pk, on=loan.contract_date, idempotency_key="d")
+        return loan
+
+
+BAD_BODIES = [
+    ("malformed json", "{not json", "application/json", 400, "malformed_json"),
+    ("truncated json", '{"amount": "1.00"', "application/json", 400, "malformed_json"),
+    ("NaN", '{"amount": NaN}', "application/json", 400, "malformed_json"),
+    (
+        "wrong content type",
+        "amount=1",
+        "application/x-www-form-urlencoded",
+        415,
+        "unsupported_media_type",
+    ),
+    ("text body", '{"amount": "1.00"}', "text/plain", 415, "unsupported_media_type"),
+    ("wrong type", '{"amount": "lots"}', "application/json", 422, "invalid_input"),
+    ("boolean amount", '{"amount": true}', "application/json", 422, "invalid_input"),
+    ("huge number", '{"amount": 1e400}', "application/json", 422, "invalid_input"),
+    (
+        "huge integer",
+        '{"amount": ' + "9" * 40 + "}",
+        "application/json",
+        422,
+        "invalid_input",
+    ),
+    (
+        "very long integer",
+        '{"amount": ' + "9" * 5000 + "}",
+        "application/json",
+        400,
+        "malformed_json",
+    ),
+    (
+        "negative amount",
+        '{"amount": "-5.00"}',
+        "application/json",
+        422,
+        "invalid_input",
+    ),
+    ("zero amount", '{"amount": 0}', "application/json", 422, "invalid_input"),
+    (
+        "fractions of a cent",
+        '{"amount": "1.001"}',
+        "application/json",
+        422,
+        "invalid_input",
+    ),
+    (
+        "unknown field",
+        '{"amount": "1.00", "fee_waived": true}',
+        "application/json",
+        422,
+        "invalid_input",
+    ),
+    ("array body", '[{"amount": "1.00"}]', "application/json", 422, "invalid_input"),
+    ("empty body", "", "application/json", 422, "invalid_input"),
+    (
+        "bad date",
+        '{"amount": "1.00", "received_on": "2027-02-30"}',
+        "application/json",
+        422,
+        "invalid_input",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "body,content_type,status,code",
+    [case[1:] for case in BAD_BODIES],
+    ids=[case[0] for case in BAD_BODIES],
+)
+def test_bad_repayment_bodies_are_refused_and_write_nothing(
+    api_a, tenant_a, body, content_type, status, code
+):
+    loan = _active_loan(tenant_a)
+    before = _counts(tenant_a)
+
+    response = api_a.call(
+        "POST",
+        f"/loans/{loan.pk}/repayments",
+        body,
+        content_type=content_type,
+        **{"Idempotency-Key": f"bad-{code}"},
+    )
+
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    assert _counts(tenant_a) == before
+
+
+def test_unknown_and_invalid_borrower_fields_are_named(api_a, tenant_a):
+    before = _counts(tenant_a)
+
+    unknown = api_a.post("/borrowers", borrower_body(credit_limit="1.00"))
+    bad_id = api_a.post("/borrowers", borrower_body(id_number="110105199001010000"))
+    no_consent = api_a.post("/borrowers", borrower_body(consents=[]))
+    bad_income = api_a.post("/borrowers", borrower_body(monthly_income="-1.00"))
+
+    assert unknown.status_code == 422
+    assert "credit_limit" in unknown.json()["error"]["fields"]
+    assert bad_id.status_code == 422
+    assert "id_number" in bad_id.json()["error"]["fields"]
+    assert no_consent.status_code == 422
+    assert "consents" in no_consent.json()["error"]["fields"]
+    assert bad_income.status_code == 422
+    assert "monthly_income" in bad_income.json()["error"]["fields"]
+    assert _counts(tenant_a) == before
+
+
+def test_bad_query_values_are_422_not_500(api_a):
+    assert api_a.get("/loans?limit=100000").status_code == 422
+    assert api_a.get("/loans?cursor=not-a-cursor").status_code == 422
+    assert api_a.get("/loans?status=bogus").status_code == 422
+    assert api_a.get("/loans?created_after=yesterday").status_code == 422
+    assert api_a.get("/loans/99999999999999999999999").status_code == 404
+
+
+def test_unknown_paths_and_ids_are_404_in_the_error_shape(api_a):
+    for path in ("/nothing-here", "/loans/987654321", "/borrowers/987654321"):
+        response = api_a.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == "not_found"

@@ -1,0 +1,182 @@
+"""Idempotency-Key semantics and per-key rate limits."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from apiv1.models import IdempotencyRecord
+from core.borrowers.models import Borrower
+from tests.apiv1.factories import borrower_body
+
+pytestmark = pytest.mark.django_db
+
+KEY = "Idempotency-Key"
+
+
+def _borrowers(tenant) -> int:
+    with tenant_context(tenant):
+        return Borrower.objects.count()
+
+
+def test_same_key_and_body_returns_the_stored_response(api_a, tenant_a):
+    body = borrower_body()
+    before = _borrowers(tenant_a)
+
+    first = api_a.post("/borrowers", body, **{KEY: "reg-1"})
+    second = api_a.post("/borrowers", body, **{KEY: "reg-1"})
+
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert _borrowers(tenant_a) == before + 1
+
+
+def test_same_key_with_another_body_is_refused(api_a, tenant_a):
+    api_a.post("/borrowers", borrower_body(), **{KEY: "reg-2"})
+    before = _borrowers(tenant_a)
+
+    other = api_a.post("/borrowers", borrower_body(), **{KEY: "reg-2"})
+
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert _borrowers(tenant_a) == before
+
+
+def test_a_duplicate_while_the_first_is_in_flight_is_409(api_a, tenant_a):
+    body = borrower_body()
+    from django.test import RequestFactory
+
+    from apiv1.idempotency import request_fingerprint
+
+    request = RequestFactory().post(
+        "/api/v1/borrowers", data=body, content_type="application/json"
+    )
+    with tenant_context(tenant_a):
+        IdempotencyRecord.objects.create(
+            key="reg-3",
+            fingerprint=request_fingerprint(request),
+            key_prefix=api_a.key.prefix,
+            status="in_flight",
+        )
+    before = _borrowers(tenant_a)
+
+    response = api_a.post("/borrowers", body, **{KEY: "reg-3"})
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_in_flight"
+    assert _borrowers(tenant_a) == before
+
+
+def test_a_failed_request_releases_its_key(api_a, tenant_a):
+    bad = api_a.post("/borrowers", borrower_body(id_number="123"), **{KEY: "reg-4"})
+
+    with tenant_context(tenant_a):
+        assert not IdempotencyRecord.objects.filter(key="reg-4").exists()
+    assert bad.status_code == 422
+
+
+def test_old_records_are_purged_after_the_retention(tenant_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apiv1.idempotency import KEEP_FOR, idempotency_records_purge
+
+    with tenant_context(tenant_a):
+        old = IdempotencyRecord.objects.create(
+            key="old", fingerprint="x", key_prefix="p", status="done"
+        )
+        IdempotencyRecord.objects.filter(pk=old.pk).update(
+            created_at=timezone.now() - KEEP_FOR - timedelta(minutes=1)
+        )
+        recent = IdempotencyRecord.objects.create(
+            key="recent", fingerprint="x", key_prefix="p", status="done"
+        )
+
+        idempotency_records_purge()
+
+        assert not IdempotencyRecord.objects.filter(pk=old.pk).exists()
+        assert IdempotencyRecord.objects.filter(pk=recent.pk).exists()
+    assert KEEP_FOR.total_seconds() >= 24 * 3600
+
+
+def test_the_rate_limit_answers_429_with_retry_after(make_client, tenant_a):
+    api = make_client(tenant_a, ["read"], rate_limit_per_minute=3)
+
+    statuses = [api.get("/products").status_code for _ in range(4)]
+    limited = api.get("/products")
+
+    assert statuses[:3] == [200, 200, 200]
+    assert limited.status_code == 429
+    assert 1 <= int(limited["Retry-After"]) <= 61
+    assert limited.json()["error"]["code"] == "rate_limited"
+
+
+def test_scopes_are_enforced(make_client, tenant_a):
+    reader = make_client(tenant_a, ["read"])
+
+    response = reader.post("/borrowers", borrower_body())
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "scope_missing"
+
+
+def test_revoked_and_forged_keys_are_401(make_client, tenant_a):
+    from apiv1.keys.services import api_key_revoke
+
+    api = make_client(tenant_a, ["read"])
+    forged = make_client(tenant_a, ["read"])
+    forged.headers["Authorization"] = forged.headers["Authorization"][:-2] + "xx"
+    api_key_revoke(key_id=api.key.pk, actor="test")
+
+    assert api.get("/products").status_code == 401
+    assert forged.get("/products").status_code == 401
+
+
+def test_rotation_issues_a_working_key_and_revokes_the_old(make_client, tenant_a):
+    from apiv1.keys.services import api_key_rotate
+    from tests.apiv1.conftest import ApiClient
+
+    old = make_client(tenant_a, ["read"])
+
+    issued = api_key_rotate(key_id=old.key.pk, actor="test")
+
+    assert ApiClient(issued.secret).get("/products").status_code == 200
+    assert old.get("/products").status_code == 401
+    assert issued.key.scopes == ["read"]
+
+
+def test_pii_is_masked_unless_the_key_has_the_pii_scope(api_a, api_a_pii):
+    body = borrower_body()
+    created = api_a.post("/borrowers", body).json()
+
+    masked = api_a.get(f"/borrowers/{created['id']}").json()
+    revealed = api_a_pii.get(f"/borrowers/{created['id']}").json()
+
+    assert masked["masked"] is True
+    assert masked["id_number"] != body["id_number"]
+    assert "*" in masked["mobile"]
+    assert revealed["masked"] is False
+    assert revealed["id_number"] == body["id_number"]
+    assert revealed["mobile"] == body["mobile"]
+
+
+def test_a_key_on_another_lenders_host_is_refused(api_a, tenant_b):
+    domain = tenant_b.domains.first()
+    api_a.client.defaults["HTTP_HOST"] = domain.domain
+
+    assert api_a.get("/products").status_code == 401
+
+
+def test_the_management_command_prints_the_secret_once(tenant_a, capsys):
+    from django.core.management import call_command
+
+    from tests.apiv1.conftest import ApiClient
+
+    call_command(
+        "api_key_create", tenant=tenant_a.schema_name, name="cli", scopes="read"
+    )
+
+    secret = capsys.readouterr().out.strip()
+    assert secret.startswith("jq_live_")
+    assert ApiClient(secret).get("/products").status_code == 200

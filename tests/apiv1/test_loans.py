@@ -1,0 +1,111 @@
+"""The loan resources end to end: quote, disburse, repay, settle, statement."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from apiv1.models import OutboxEvent
+from core.loans.models import Loan
+from tests.apiv1.factories import loan_approved_make
+
+pytestmark = pytest.mark.django_db
+
+
+def _loan(tenant) -> Loan:
+    with tenant_context(tenant):
+        return loan_approved_make()
+
+
+def test_quote_prices_a_product_without_a_borrower(api_a):
+    response = api_a.post(
+        "/loans/quote",
+        {"product_code": "working-capital", "principal": "10000.00", "term": 6},
+    )
+
+    assert response.status_code == 200, response.content
+    quote = response.json()
+    assert len(quote["instalments"]) == 6
+    assert Decimal(quote["annualised_rate"]) > 0
+    principal_parts = sum(Decimal(i["principal_due"]) for i in quote["instalments"])
+    assert principal_parts == Decimal("10000.00")
+
+
+def test_quote_outside_the_product_limits_names_the_field(api_a):
+    response = api_a.post(
+        "/loans/quote",
+        {"product_code": "working-capital", "principal": "100.00", "term": 6},
+    )
+
+    assert response.status_code == 422
+    assert "principal" in response.json()["error"]["fields"]
+
+
+def test_a_loan_is_disbursed_repaid_and_settled(api_a, tenant_a):
+    loan = _loan(tenant_a)
+
+    disbursed = api_a.post(f"/loans/{loan.pk}/disburse", {})
+    schedule = api_a.get(f"/loans/{loan.pk}/schedule")
+    repaid = api_a.post(
+        f"/loans/{loan.pk}/repayments",
+        {"amount": "500.00"},
+        **{"Idempotency-Key": "r1"},
+    )
+    quote = api_a.get(f"/loans/{loan.pk}/settlement-quote")
+    settled = api_a.post(f"/loans/{loan.pk}/settle", {"amount": quote.json()["total"]})
+    statement = api_a.get(f"/loans/{loan.pk}/statement")
+
+    assert disbursed.status_code == 200, disbursed.content
+    assert disbursed.json()["amount"] == "10000.00"
+    assert schedule.status_code == 200 and len(schedule.json()) >= 6
+    assert repaid.status_code == 201, repaid.content
+    assert quote.status_code == 200, quote.content
+    assert settled.status_code == 200, settled.content
+    assert settled.json()["loan"]["status"] == "closed"
+    assert statement.status_code == 200
+    assert len(statement.json()["repayments"]) == 2
+    with tenant_context(tenant_a):
+        types = set(OutboxEvent.objects.values_list("type", flat=True))
+    assert {"loan.disbursed", "repayment.received", "loan.closed"} <= types
+
+
+def test_loans_list_filters_by_status_and_pages_with_a_cursor(api_a, tenant_a):
+    loans = [_loan(tenant_a) for _ in range(3)]
+
+    first = api_a.get("/loans?status=approved&limit=2")
+    second = api_a.get(
+        f"/loans?status=approved&limit=2&cursor={first.json()['next_cursor']}"
+    )
+
+    assert first.status_code == 200, first.content
+    ids = [x["id"] for x in first.json()["items"] + second.json()["items"]]
+    assert set(ids) >= {loan.pk for loan in loans}
+    assert ids == sorted(ids, reverse=True)
+
+
+def test_a_suspended_lender_reads_but_cannot_disburse(api_a, tenant_a):
+    loan = _loan(tenant_a)
+    tenant_a.status, tenant_a.status_reason = "suspended", "licence under review"
+    tenant_a.save()
+    api_a.key.tenant.status = "suspended"  # the key cache holds the tenant
+
+    read = api_a.get(f"/loans/{loan.pk}")
+    refused = api_a.post(f"/loans/{loan.pk}/disburse", {})
+
+    assert read.status_code == 200
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "tenant_suspended"
+    assert "licence under review" in refused.json()["error"]["message"]
+    with tenant_context(tenant_a):
+        assert Loan.objects.get(pk=loan.pk).status == "approved"
+
+
+def test_portfolio_summarises_the_book(api_a, tenant_a):
+    _loan(tenant_a)
+
+    response = api_a.get("/portfolio")
+
+    assert response.status_code == 200
+    assert response.json()["loans_by_status"]["approved"] >= 1
