@@ -44,7 +44,7 @@ def minor_units(amount: Decimal) -> int:
 def customer_create(
     client: stripe.StripeClient, *, slug: str, name: str, email: str = ""
 ) -> str:
-    params: dict[str, Any] = {"name": name, "metadata": {"tenant": slug}}
+    params: Any = {"name": name, "metadata": {"tenant": slug}}
     if email:
         params["email"] = email
     customer = client.v1.customers.create(
@@ -84,7 +84,7 @@ def invoice_create(
     days_until_due: int,
 ) -> str:
     """Create a draft invoice with one line for the year's fee."""
-    params: dict[str, Any] = {
+    params: Any = {
         "customer": customer_id,
         "currency": "cny",
         "auto_advance": False,

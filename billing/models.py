@@ -6,13 +6,14 @@ Money is Decimal CNY with two places. One invoice per tenant and fee year.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 
 ZERO = Decimal("0.00")
 
 
-def _money(**kwargs: object) -> models.DecimalField:
+def _money(**kwargs: Any) -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
 
 

@@ -16,6 +16,7 @@ from billing.models import (
     SubscriptionStatus,
     UsageRecord,
 )
+from billing.services import subscription_fee
 from billing.usage import month_start
 from tenants.models import Tenant
 
@@ -94,8 +95,6 @@ def revenue_summary(today: datetime.date) -> Revenue:
     overdue, overdue_n = _unpaid_sum(unpaid.filter(due_date__lt=today))
     by_plan: dict[str, list] = {}
     for subscription in live:
-        from billing.services import subscription_fee
-
         row = by_plan.setdefault(subscription.plan.code, [0, ZERO, ZERO, ZERO])
         row[0] += 1
         row[1] += subscription_fee(subscription)

@@ -233,7 +233,7 @@ def invoice_transition(
     return True
 
 
-_TRANSITION_EVENTS = {
+_TRANSITION_EVENTS: dict[str, tuple[str, str]] = {
     InvoiceStatus.OPEN: (BillingEventKind.INVOICE_ISSUED, "issued, due {due}"),
     InvoiceStatus.PAID: (BillingEventKind.INVOICE_PAID, "paid via {via}"),
     InvoiceStatus.VOID: (BillingEventKind.INVOICE_VOIDED, "voided"),

@@ -47,7 +47,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 @login_required
 def tenant_billing(request: HttpRequest) -> HttpResponse:
     """The lender's plan, usage against limits, invoices and dunning log."""
-    tenant = request.tenant
+    tenant = request.tenant  # type: ignore[attr-defined]
     subscription = getattr(tenant, "subscription", None)
     context = {
         "subscription": subscription,

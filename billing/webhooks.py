@@ -26,7 +26,12 @@ from billing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from billing.services import event_log, invoice_transition, standing_recompute
+from billing.services import (
+    ALLOWED_TRANSITIONS,
+    event_log,
+    invoice_transition,
+    standing_recompute,
+)
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -133,7 +138,7 @@ def invoice_sync(*, stripe_invoice_id: str, event_type: str, event_id: str) -> s
             invoice_transition(invoice_id=invoice.pk, to=InvoiceStatus.OPEN)
     invoice.refresh_from_db()
     if target != invoice.status and target in InvoiceStatus.values:
-        if target in _allowed(invoice.status):
+        if target in ALLOWED_TRANSITIONS[invoice.status]:
             invoice_transition(
                 invoice_id=invoice.pk,
                 to=target,
@@ -150,12 +155,6 @@ def invoice_sync(*, stripe_invoice_id: str, event_type: str, event_id: str) -> s
             dedupe_key=f"stripe-{event_id}",
         )
     return ""
-
-
-def _allowed(status: str) -> frozenset[str]:
-    from billing.services import ALLOWED_TRANSITIONS
-
-    return ALLOWED_TRANSITIONS[status]
 
 
 def subscription_sync(*, stripe_subscription_id: str) -> str:

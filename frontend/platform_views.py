@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -176,7 +177,9 @@ def application_decide(
 
 @require_GET
 @platform_staff_required
-def application_document(request: HttpRequest, public_id: str, pk: int) -> HttpResponse:
+def application_document(
+    request: HttpRequest, public_id: str, pk: int
+) -> HttpResponseBase:
     """Stream an uploaded document to platform staff as an attachment."""
     document = get_object_or_404(
         ApplicationDocument, pk=pk, application__public_id=public_id

@@ -8,14 +8,15 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from tenants.models import TenantKind
 
 
 def platform_staff_required(
-    view: Callable[..., HttpResponse],
-) -> Callable[..., HttpResponse]:
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Send anonymous users to log in; refuse (403) anyone not platform staff.
 
     A lender's own staff live in their tenant schema and never reach the
@@ -24,7 +25,7 @@ def platform_staff_required(
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         tenant = getattr(request, "tenant", None)
         if getattr(tenant, "kind", None) != TenantKind.PLATFORM:
             raise PermissionDenied("the platform console is on the bare domain")
