@@ -1,7 +1,8 @@
-"""The tenant URLs plus the invitation route, until urls_tenant has it."""
+"""The tenant URLs plus the routes this issue adds, until urls_tenant has them."""
 
 from django.urls import path
 
+from billing.views import tenant_billing
 from config.urls_tenant import urlpatterns as tenant_urlpatterns
 from frontend.invite_views import InviteAcceptView
 
@@ -12,4 +13,5 @@ urlpatterns = [
         InviteAcceptView.as_view(),
         name="invite_accept",
     ),
+    path("billing/", tenant_billing, name="tenant_billing"),
 ]

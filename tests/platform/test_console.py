@@ -180,3 +180,14 @@ def test_staff_approve_from_the_review_page(client, staff, settings, tmp_path):
     application.refresh_from_db()
     assert application.status == "changes_requested"
     assert application.review_log.last().actor == "ops@jinqiao.test"
+
+
+def test_staff_download_the_offline_invoice_as_a_pdf(client, staff, alpha_book):
+    pytest.importorskip("reportlab")
+    invoice = Invoice.objects.get(tenant__slug="alpha")
+
+    response = client.get(f"/platform/invoices/{invoice.pk}/pdf/", **HOST)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")

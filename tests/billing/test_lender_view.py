@@ -1,0 +1,51 @@
+"""What a lender sees of its own billing, and what suspension leaves open."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.test import override_settings
+
+from billing.dunning import dunning_run
+from tests.billing.conftest import START
+from tests.conftest import ADMIN_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+ALPHA = {"HTTP_HOST": "alpha.localhost"}
+SUSPENSION_DAY = START + datetime.timedelta(days=30 + 15)
+
+
+def test_a_suspended_lender_can_still_log_in(client, offline_subscription):
+    dunning_run(today=START)
+    dunning_run(today=SUSPENSION_DAY)
+
+    response = client.post(
+        "/accounts/login/",
+        {"username": "alpha@alpha.test", "password": ADMIN_PASSWORD},
+        **ALPHA,
+    )
+
+    assert response.status_code == 302
+
+
+@override_settings(ROOT_URLCONF="tests.onboarding.urls_tenant_with_invite")
+def test_the_lender_sees_its_invoices_dunning_log_and_why_lending_stopped(
+    client, offline_subscription
+):
+    dunning_run(today=START)
+    dunning_run(today=SUSPENSION_DAY)
+    client.post(
+        "/accounts/login/",
+        {"username": "alpha@alpha.test", "password": ADMIN_PASSWORD},
+        **ALPHA,
+    )
+
+    response = client.get("/billing/", **ALPHA)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "JQ2027-" in html
+    assert "new lending suspended" in html
+    assert "technology-service fee invoice" in html
