@@ -6,7 +6,14 @@ from ninja import NinjaAPI
 
 from apiv1.auth import ApiKeyAuth
 from apiv1.docs import LocalSwagger
-from apiv1.endpoints import borrowers, loans, portfolio, products, webhooks
+from apiv1.endpoints import (
+    applications,
+    borrowers,
+    loans,
+    portfolio,
+    products,
+    webhooks,
+)
 from apiv1.errors import exception_handlers_install
 from apiv1.parser import StrictJsonParser
 
@@ -31,5 +38,5 @@ api = NinjaAPI(
 )
 exception_handlers_install(api)
 
-for module in (products, borrowers, loans, portfolio, webhooks):
+for module in (products, borrowers, applications, loans, portfolio, webhooks):
     api.add_router("", module.router)

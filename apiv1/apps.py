@@ -6,3 +6,6 @@ class Apiv1Config(AppConfig):
 
     name = "apiv1"
     label = "apiv1"
+
+    def ready(self) -> None:
+        from apiv1 import receivers  # noqa: F401 - connects the signals

@@ -1,8 +1,8 @@
 """Write events to the outbox inside the caller's transaction.
 
-Services (or the API layer, around a service call) call ``event_emit``
-inside the transaction that makes the change: the event exists if and
-only if the change committed. Dispatch to webhooks is queued on commit;
+``apiv1.receivers`` calls ``event_emit`` from post_save signals of the
+loans, repayments and applications, which fire inside the services' own
+transactions: the event exists if and only if the change committed. Dispatch to webhooks is queued on commit;
 ``outbox_sweep`` picks up any event whose queueing was lost.
 """
 
@@ -33,17 +33,16 @@ def event_emit(
 ) -> OutboxEvent:
     """Record an event; a repeated ``dedupe_key`` returns the first one.
 
-    Precondition: called inside the transaction of the change (raises
-    RuntimeError otherwise, so a forgotten atomic block fails loudly).
+    Call it inside the transaction of the change: the savepoint here joins
+    that transaction, so the event commits or rolls back with the change.
     """
-    if not connection.in_atomic_block:
-        raise RuntimeError("event_emit must run inside the change's transaction")
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
-    event, created = OutboxEvent.objects.get_or_create(
-        dedupe_key=dedupe_key or f"{type}:{_payload_id(payload)}",
-        defaults={"type": type, "payload": payload},
-    )
+    with transaction.atomic():
+        event, created = OutboxEvent.objects.get_or_create(
+            dedupe_key=dedupe_key or f"{type}:{_payload_id(payload)}",
+            defaults={"type": type, "payload": payload},
+        )
     if created:
         transaction.on_commit(lambda: _dispatch_queue(event.pk))
     return event

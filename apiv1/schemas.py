@@ -338,3 +338,88 @@ class DeliveryOut(Schema):
 class ReplayOut(Schema):
     event_id: int
     endpoint_ids: list[int]
+
+
+# -------------------------------------------------------------- applications
+
+
+class ApplicationTermsIn(In):
+    product_code: Annotated[str, Field(min_length=1, max_length=40)]
+    amount: Money
+    term: Annotated[int, Field(ge=1, le=3660)]
+    purpose: Annotated[str, Field(max_length=60)] = ""
+    channel: Annotated[str, Field(max_length=30)] = "api"
+    external_ref: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
+        None, description="Your reference; a repeat returns the first application"
+    )
+    declared: dict[str, str | int | bool | Decimal | None] = Field(
+        default_factory=dict,
+        description="Features the applicant stated, e.g. verified_income",
+        max_length=40,
+    )
+
+
+class ApplicationIn(ApplicationTermsIn):
+    borrower_id: Annotated[int, Field(ge=1, le=2**62)]
+
+
+class DecisionOut(Schema):
+    outcome: str
+    score: int
+    reasons: list[str]
+    ruleset: str
+
+
+class ApplicationOut(Schema):
+    id: int
+    borrower_id: int
+    product_version_id: int
+    amount: Decimal
+    term: int
+    purpose: str
+    channel: str
+    external_ref: str | None
+    status: str = Field(
+        description="approved, rejected, in_review (pending: poll or await the "
+        "application.decided webhook), deciding, withdrawn, expired"
+    )
+    submitted_at: datetime
+    decided_at: datetime | None
+    approved_amount: Decimal | None
+    price_tier: str
+    annual_rate: Decimal | None
+    loan_id: int | None
+    decision: DecisionOut | None
+
+
+class InstantIn(In):
+    borrower: BorrowerIn
+    application: ApplicationTermsIn
+
+
+class InstantOut(Schema):
+    borrower_id: int
+    repeat_applicant: bool
+    application: ApplicationOut
+
+
+class BatchIn(In):
+    applications: Annotated[list[InstantIn], Field(min_length=1, max_length=500)]
+
+
+class BatchOut(Schema):
+    id: int
+    status: str
+    total: int
+    decided: int
+    results: list[dict[str, Any]] = Field(
+        description="Per item: index, application_id, borrower_id, status, "
+        "approved_amount; or index and error"
+    )
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class LoanCreateIn(In):
+    application_id: Annotated[int, Field(ge=1, le=2**62)]
+    contract_date: date | None = Field(None, description="Defaults to today.")

@@ -1,107 +1,174 @@
-"""Money-moving calls of the API: the core service plus its outbox event.
+"""API-side orchestration around the core services.
 
-Each wraps the core service in one transaction with ``event_emit``, so the
-event commits with the change. The core services do not emit events yet;
-when they do, these wrappers shrink to the guard alone (the dedupe keys
-match, so a double emit is harmless).
+Outbox events come from ``apiv1.receivers`` (inside the services' own
+transactions); what is here is only what the core services leave to their
+callers: the lending guard on disbursement, a new borrower plus an
+application in one call, and batches of applications.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
+from apiv1.models import ApplicationBatch
 from apiv1.outbox import event_emit
+from core.borrowers.models import Borrower
+from core.borrowers.services import borrower_register
+from core.errors import DomainError, NotFound
 from core.loans import services as loans
-from core.loans.models import Loan, LoanStatus, PaymentInstruction, Repayment
+from core.loans.models import PaymentInstruction
+from core.products.selectors import product_version_active
+from core.risk.models import Application
+from core.risk.services import application_submit
 from tenants.guards import lending_allowed_check
 
+logger = logging.getLogger(__name__)
 
-def _loan_payload(loan: Loan) -> dict[str, object]:
-    return {
-        "loan_id": loan.pk,
-        "borrower_id": loan.borrower_id,
-        "status": loan.status,
-        "principal": str(loan.principal),
-        "principal_outstanding": str(loan.principal_outstanding),
-    }
-
-
-def _repayment_payload(repayment: Repayment) -> dict[str, object]:
-    return {
-        "repayment_id": repayment.pk,
-        "loan_id": repayment.loan_id,
-        "kind": repayment.kind,
-        "amount": str(repayment.amount),
-        "received_on": repayment.received_on.isoformat(),
-    }
-
-
-def _closed_emit(loan: Loan) -> None:
-    if loan.status == LoanStatus.CLOSED:
-        event_emit(
-            "loan.closed", _loan_payload(loan), dedupe_key=f"loan.closed:{loan.pk}"
-        )
+BATCH_LIMIT = 500
+BATCH_PROGRESS_EVERY = 50
 
 
 def api_loan_disburse(
     *, loan_id: int, on: date, idempotency_key: str, actor: str
 ) -> PaymentInstruction:
-    """Disburse (refused for a suspended lender) and emit loan.disbursed."""
+    """Disburse unless the lender is suspended (TenantSuspended, 403)."""
+    lending_allowed_check()
+    return loans.loan_disburse(
+        loan_id=loan_id, on=on, idempotency_key=idempotency_key, actor=actor
+    )
+
+
+def api_application_submit(
+    *, borrower: Borrower, terms: dict[str, Any], actor: str
+) -> Application:
+    """Submit an application for ``borrower`` under a product code."""
+    version = product_version_active(code=terms["product_code"])
+    return application_submit(
+        borrower=borrower,
+        product_version=version,
+        amount=terms["amount"],
+        term=terms["term"],
+        purpose=terms.get("purpose") or "",
+        channel=terms.get("channel") or "api",
+        external_ref=terms.get("external_ref"),
+        declared=terms.get("declared") or {},
+        actor=actor,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InstantResult:
+    borrower: Borrower
+    repeat_applicant: bool
+    application: Application
+
+
+def application_instant(
+    *, borrower: dict[str, Any], terms: dict[str, Any], actor: str
+) -> InstantResult:
+    """Register (or recognise) a borrower and decide an application at once.
+
+    Raises TenantSuspended before anything is written, then whatever
+    borrower_register or application_submit raise.
+    """
+    lending_allowed_check()
+    registration = borrower_register(**borrower, actor=actor)
+    application = api_application_submit(
+        borrower=registration.borrower, terms=terms, actor=actor
+    )
+    return InstantResult(
+        registration.borrower, registration.repeat_applicant, application
+    )
+
+
+def application_batch_create(*, items: list[dict[str, Any]]) -> ApplicationBatch:
+    """Store a batch and queue its decision after commit."""
     lending_allowed_check()
     with transaction.atomic():
-        instruction = loans.loan_disburse(
-            loan_id=loan_id, on=on, idempotency_key=idempotency_key, actor=actor
+        batch = ApplicationBatch.objects.create(items=items, total=len(items))
+        transaction.on_commit(lambda: _batch_queue(batch.pk))
+    return batch
+
+
+def _batch_queue(batch_id: int) -> None:
+    from apiv1.tasks import application_batch_decide
+
+    application_batch_decide.delay(batch_id)
+
+
+def _item_decide(batch_id: int, index: int, item: dict[str, Any], actor: str) -> dict:
+    terms = {**item["application"], "external_ref": f"batch-{batch_id}-{index}"}
+    try:
+        result = application_instant(
+            borrower=item["borrower"], terms=terms, actor=actor
         )
-        loan = Loan.objects.get(pk=loan_id)
+    except DomainError as error:
+        return {"index": index, "error": error.as_dict()["error"]}
+    application = result.application
+    return {
+        "index": index,
+        "application_id": application.pk,
+        "borrower_id": result.borrower.pk,
+        "status": application.status,
+        "approved_amount": str(application.approved_amount)
+        if application.approved_amount is not None
+        else None,
+    }
+
+
+def application_batch_decide(*, batch_id: int) -> ApplicationBatch:
+    """Decide every application of a batch; safe to run again.
+
+    Each item has a deterministic external_ref, so a re-run after a crash
+    returns the applications already made instead of making new ones.
+    Progress is saved every BATCH_PROGRESS_EVERY items.
+    """
+    batch = ApplicationBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound(f"batch {batch_id} does not exist")
+    results = list(batch.results)
+    for index in range(len(results), batch.total):
+        item = _decimals(batch.items[index])
+        results.append(_item_decide(batch.pk, index, item, f"api-batch:{batch.pk}"))
+        if len(results) % BATCH_PROGRESS_EVERY == 0:
+            ApplicationBatch.objects.filter(pk=batch.pk).update(
+                results=results, decided=len(results)
+            )
+    with transaction.atomic():
+        batch.results, batch.decided = results, len(results)
+        batch.status = ApplicationBatch.Status.DONE
+        batch.completed_at = timezone.now()
+        batch.save()
         event_emit(
-            "loan.disbursed",
-            {**_loan_payload(loan), "amount": str(instruction.amount)},
-            dedupe_key=f"loan.disbursed:{loan_id}",
+            "application.batch_completed",
+            {"batch_id": batch.pk, "total": batch.total},
+            dedupe_key=f"application.batch_completed:{batch.pk}",
         )
-    return instruction
+    logger.info(
+        "application batch decided",
+        extra={"tenant": connection.schema_name, "batch_id": batch.pk},
+    )
+    return batch
 
 
-def api_repayment_record(
-    *,
-    loan_id: int,
-    amount: Decimal,
-    received_on: date,
-    idempotency_key: str,
-    channel: str,
-    external_ref: str,
-    actor: str,
-) -> Repayment:
-    """Record a repayment (allowed while suspended: collecting goes on)."""
-    with transaction.atomic():
-        repayment = loans.repayment_record(
-            loan_id=loan_id,
-            amount=amount,
-            received_on=received_on,
-            idempotency_key=idempotency_key,
-            channel=channel,
-            external_ref=external_ref,
-            actor=actor,
-        )
-        event_emit("repayment.received", _repayment_payload(repayment))
-        _closed_emit(Loan.objects.get(pk=loan_id))
-    return repayment
-
-
-def api_loan_settle(
-    *, loan_id: int, amount: Decimal, on: date, idempotency_key: str, actor: str
-) -> Repayment:
-    """Settle early and emit repayment.received and loan.closed."""
-    with transaction.atomic():
-        repayment = loans.loan_settle_early(
-            loan_id=loan_id,
-            on=on,
-            amount=amount,
-            idempotency_key=idempotency_key,
-            actor=actor,
-        )
-        event_emit("repayment.received", _repayment_payload(repayment))
-        _closed_emit(Loan.objects.get(pk=loan_id))
-    return repayment
+def _decimals(item: dict[str, Any]) -> dict[str, Any]:
+    """Restore the Decimal amounts a batch stored as JSON strings."""
+    borrower = dict(item["borrower"])
+    if borrower.get("monthly_income") is not None:
+        borrower["monthly_income"] = Decimal(borrower["monthly_income"])
+    borrower["consents"] = [
+        {**c, "granted_at": datetime.fromisoformat(c["granted_at"])}
+        if c.get("granted_at")
+        else c
+        for c in borrower["consents"]
+    ]
+    application = dict(item["application"])
+    application["amount"] = Decimal(application["amount"])
+    return {"borrower": borrower, "application": application}

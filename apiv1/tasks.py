@@ -92,3 +92,11 @@ def idempotency_purge_all() -> int:
         with tenant_context(tenant):
             total += idempotency_records_purge()
     return total
+
+
+@app.task(bind=True, max_retries=5, default_retry_delay=30)
+def application_batch_decide(self, batch_id: int) -> int:
+    """Decide a batch (resumes where a crashed run stopped)."""
+    from apiv1.services import application_batch_decide as decide
+
+    return decide(batch_id=batch_id).decided

@@ -19,6 +19,7 @@ from apiv1.pagination import ListQuery, paginate
 from apiv1.schemas import (
     DisburseIn,
     DisbursementOut,
+    LoanCreateIn,
     LoanInstalmentOut,
     LoanOut,
     Page,
@@ -39,9 +40,13 @@ from apiv1.selectors import (
     loan_repayments,
     loan_statement,
 )
+from core.errors import NotFound
 from core.loans.models import Instalment, Loan, LoanStatus
 from core.loans.selectors import loan_settlement_quote
+from core.loans.services import loan_settle_early, repayment_record
 from core.pricing.schedule import Instalment as PlannedInstalment
+from core.risk.models import Application
+from core.risk.services import application_to_loan
 
 router = Router(tags=["loans"])
 
@@ -117,6 +122,24 @@ def loans_quote(request: HttpRequest, payload: QuoteIn) -> dict[str, Any]:
     }
 
 
+@router.post(
+    "/loans",
+    response=responses(201, LoanOut),
+    summary="Create the loan of an approved application (once per application)",
+)
+def loans_create(request: HttpRequest, payload: LoanCreateIn) -> Status[Any]:
+    def work() -> Loan:
+        return application_to_loan(
+            application_id=payload.application_id,
+            actor=key_actor(request),
+            contract_date=_today(payload.contract_date),
+        )
+
+    if not Application.objects.filter(pk=payload.application_id).exists():
+        raise NotFound(f"application {payload.application_id} does not exist")
+    return idempotent(request, 201, LoanOut, work)
+
+
 @router.get("/loans", response=responses(200, Page[LoanOut]), summary="List loans")
 def loans_list(request: HttpRequest, query: Query[LoanFilters]) -> dict[str, Any]:
     loans = Loan.objects.all()
@@ -190,7 +213,7 @@ def repayments_create(
     loan_get(loan_id=loan_id)
 
     def work() -> Any:
-        return services.api_repayment_record(
+        return repayment_record(
             loan_id=loan_id,
             amount=payload.amount,
             received_on=_today(payload.received_on),
@@ -241,7 +264,7 @@ def loans_settle(request: HttpRequest, loan_id: int, payload: SettleIn) -> Statu
     loan_get(loan_id=loan_id)
 
     def work() -> dict[str, Any]:
-        repayment = services.api_loan_settle(
+        repayment = loan_settle_early(
             loan_id=loan_id,
             amount=payload.amount,
             on=_today(payload.on),

@@ -1,0 +1,97 @@
+"""Turn the core services' saves into outbox events, in their transactions.
+
+The core services save the loan, repayment or application inside their
+own transaction; a post_save receiver runs in that same transaction, so
+the event commits with the change, whichever door (API, console, daily
+close) made it. Each event is deduplicated by its key.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from apiv1.outbox import event_emit
+from core.loans.models import Loan, LoanStatus, Repayment, RepaymentKind
+from core.risk.models import Application, ApplicationStatus
+
+DECIDED = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
+_PAID_IN = (RepaymentKind.REGULAR, RepaymentKind.SETTLEMENT, RepaymentKind.RECOVERY)
+
+
+def loan_payload(loan: Loan) -> dict[str, Any]:
+    return {
+        "loan_id": loan.pk,
+        "borrower_id": loan.borrower_id,
+        "status": loan.status,
+        "principal": str(loan.principal),
+        "principal_outstanding": str(loan.principal_outstanding),
+        "dpd": loan.dpd,
+    }
+
+
+@receiver(post_save, sender=Loan, dispatch_uid="apiv1_loan_events")
+def loan_saved(sender: Any, instance: Loan, created: bool, **kwargs: Any) -> None:
+    if instance.status == LoanStatus.ACTIVE and instance.disbursed_on:
+        event_emit(
+            "loan.disbursed",
+            {**loan_payload(instance), "disbursed_on": str(instance.disbursed_on)},
+            dedupe_key=f"loan.disbursed:{instance.pk}",
+        )
+    elif instance.status == LoanStatus.OVERDUE:
+        # One event per overdue episode, keyed by the day it started.
+        started = instance.updated_at.date() - timedelta(days=instance.dpd)
+        event_emit(
+            "loan.overdue",
+            loan_payload(instance),
+            dedupe_key=f"loan.overdue:{instance.pk}:{started.isoformat()}",
+        )
+    elif instance.status == LoanStatus.CLOSED:
+        event_emit(
+            "loan.closed",
+            {**loan_payload(instance), "closed_on": str(instance.closed_on)},
+            dedupe_key=f"loan.closed:{instance.pk}",
+        )
+
+
+@receiver(post_save, sender=Repayment, dispatch_uid="apiv1_repayment_events")
+def repayment_saved(
+    sender: Any, instance: Repayment, created: bool, **kwargs: Any
+) -> None:
+    if instance.kind not in _PAID_IN or instance.applications != 1:
+        return
+    event_emit(
+        "repayment.received",
+        {
+            "repayment_id": instance.pk,
+            "loan_id": instance.loan_id,
+            "kind": instance.kind,
+            "amount": str(instance.amount),
+            "received_on": str(instance.received_on),
+        },
+        dedupe_key=f"repayment.received:{instance.pk}",
+    )
+
+
+@receiver(post_save, sender=Application, dispatch_uid="apiv1_application_events")
+def application_saved(
+    sender: Any, instance: Application, created: bool, **kwargs: Any
+) -> None:
+    if instance.status not in DECIDED:
+        return
+    event_emit(
+        "application.decided",
+        {
+            "application_id": instance.pk,
+            "borrower_id": instance.borrower_id,
+            "status": instance.status,
+            "approved_amount": str(instance.approved_amount)
+            if instance.approved_amount is not None
+            else None,
+            "external_ref": instance.external_ref,
+        },
+        dedupe_key=f"application.decided:{instance.pk}",
+    )

@@ -1,0 +1,141 @@
+"""Applications over the API: decided at once, instant, batch, to a loan."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from apiv1.models import OutboxEvent
+from apiv1.services import application_batch_decide
+from core.borrowers.models import Borrower
+from core.risk.models import Application
+from tests.apiv1.factories import borrower_body
+from tests.core.risk.factories import activate, connectors_off, tiny_ruleset
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {"bureau_score": 700, "verified_income": 5000}
+TERMS = {"product_code": "working-capital", "amount": "10000.00", "term": 6}
+
+
+@pytest.fixture
+def tiny_policy(tenant_a):
+    with tenant_context(tenant_a):
+        connectors_off()
+        activate(tiny_ruleset())
+
+
+def _instant(api, **terms):
+    return api.post(
+        "/applications/instant",
+        {"borrower": borrower_body(), "application": {**TERMS, **terms}},
+    )
+
+
+def test_instant_application_registers_and_decides_in_one_call(
+    api_a, tenant_a, tiny_policy
+):
+    response = _instant(api_a, declared=GOOD)
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["repeat_applicant"] is False
+    assert body["application"]["status"] == "approved"
+    assert body["application"]["decision"]["outcome"] == "approve"
+    with tenant_context(tenant_a):
+        assert OutboxEvent.objects.filter(
+            type="application.decided",
+            payload__application_id=body["application"]["id"],
+        ).exists()
+
+
+def test_a_review_outcome_is_pending_to_poll(api_a, tenant_a, tiny_policy):
+    thin = borrower_body()
+    for field in ("province", "city", "monthly_income", "employment_years"):
+        thin.pop(field)
+
+    response = api_a.post(
+        "/applications/instant",
+        {"borrower": thin, "application": {**TERMS, "declared": GOOD}},
+    )
+    polled = api_a.get(f"/applications/{response.json()['application']['id']}")
+
+    assert response.status_code == 201, response.content
+    assert polled.status_code == 200
+    assert polled.json()["status"] == response.json()["application"]["status"]
+    assert polled.json()["status"] in {"in_review", "approved", "rejected"}
+
+
+def test_an_approved_application_becomes_a_loan_once_and_is_disbursed(
+    api_a, tenant_a, tiny_policy
+):
+    application = _instant(api_a, declared=GOOD).json()["application"]
+
+    first = api_a.post("/loans", {"application_id": application["id"]})
+    again = api_a.post("/loans", {"application_id": application["id"]})
+    disbursed = api_a.post(f"/loans/{first.json()['id']}/disburse", {})
+
+    assert first.status_code == 201, first.content
+    assert again.json()["id"] == first.json()["id"]
+    assert disbursed.status_code == 200, disbursed.content
+    assert api_a.get(f"/loans/{first.json()['id']}").json()["status"] == "active"
+
+
+def test_a_submitted_application_for_a_known_borrower(api_a, tenant_a, tiny_policy):
+    borrower = api_a.post("/borrowers", borrower_body()).json()
+
+    response = api_a.post(
+        "/applications", {"borrower_id": borrower["id"], **TERMS, "declared": GOOD}
+    )
+    listed = api_a.get(f"/applications?borrower_id={borrower['id']}")
+
+    assert response.status_code == 201, response.content
+    assert [a["id"] for a in listed.json()["items"]] == [response.json()["id"]]
+
+
+def test_instant_application_with_a_bad_borrower_writes_nothing(
+    api_a, tenant_a, tiny_policy
+):
+    with tenant_context(tenant_a):
+        before = (Borrower.objects.count(), Application.objects.count())
+
+    response = api_a.post(
+        "/applications/instant",
+        {"borrower": borrower_body(id_number="123"), "application": TERMS},
+    )
+
+    assert response.status_code == 422
+    with tenant_context(tenant_a):
+        assert (Borrower.objects.count(), Application.objects.count()) == before
+
+
+def test_a_batch_is_accepted_then_decided_with_results_to_poll(
+    api_a, tenant_a, tiny_policy
+):
+    items = [
+        {"borrower": borrower_body(), "application": {**TERMS, "declared": GOOD}}
+        for _ in range(3)
+    ]
+    items.append({"borrower": borrower_body(id_number="123"), "application": TERMS})
+
+    accepted = api_a.post("/applications/batch", {"applications": items})
+    with tenant_context(tenant_a):
+        application_batch_decide(batch_id=accepted.json()["id"])
+        application_batch_decide(batch_id=accepted.json()["id"])  # a re-run
+    polled = api_a.get(f"/applications/batch/{accepted.json()['id']}")
+
+    assert accepted.status_code == 202, accepted.content
+    batch = polled.json()
+    assert batch["status"] == "done" and batch["decided"] == 4
+    assert [r.get("status") for r in batch["results"][:3]] == ["approved"] * 3
+    assert batch["results"][3]["error"]["code"] == "invalid_input"
+    with tenant_context(tenant_a):
+        assert OutboxEvent.objects.filter(type="application.batch_completed").exists()
+
+
+def test_a_batch_over_500_is_refused(api_a):
+    item = {"borrower": borrower_body(), "application": TERMS}
+
+    response = api_a.post("/applications/batch", {"applications": [item] * 501})
+
+    assert response.status_code == 422
