@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.test import override_settings
 
 from billing.dunning import dunning_run
 from tests.billing.conftest import START
@@ -30,7 +29,6 @@ def test_a_suspended_lender_can_still_log_in(client, offline_subscription):
     assert response.status_code == 302
 
 
-@override_settings(ROOT_URLCONF="tests.onboarding.urls_tenant_with_invite")
 def test_the_lender_sees_its_invoices_dunning_log_and_why_lending_stopped(
     client, offline_subscription
 ):

@@ -7,7 +7,6 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from billing.models import Subscription
@@ -125,7 +124,6 @@ def test_approval_provisions_a_ready_tenant_and_emails_a_one_time_invitation(
         assert not admin.has_usable_password()
 
 
-@override_settings(ROOT_URLCONF="tests.onboarding.urls_tenant_with_invite")
 def test_the_invitation_link_sets_the_password_once(
     client, application, reviewer, eager_celery, django_capture_on_commit_callbacks
 ):
