@@ -1,0 +1,200 @@
+"""Webhooks: signed deliveries, the retry schedule, the log and replay."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from django.db import transaction
+from django_tenants.utils import tenant_context
+
+from apiv1 import tasks, webhooks
+from apiv1.models import OutboxEvent, WebhookDelivery
+from apiv1.outbox import event_emit
+
+pytestmark = pytest.mark.django_db
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+
+
+def _doc_verify():
+    """Return the verify() function exactly as docs/api.md shows it."""
+    text = DOC.read_text()
+    code = re.search(r"<!-- webhook-verify -->\n```python\n(.*?)```", text, re.S)
+    namespace: dict = {}
+    exec(code.group(1), namespace)
+    return namespace["verify"]
+
+
+class Receiver:
+    """A fake endpoint answering with the given statuses, recording requests."""
+
+    def __init__(self, *statuses: int) -> None:
+        self.statuses = list(statuses)
+        self.requests: list[httpx.Request] = []
+
+    def client(self) -> httpx.Client:
+        def handle(request: httpx.Request) -> httpx.Response:
+            self.requests.append(request)
+            return httpx.Response(self.statuses.pop(0) if self.statuses else 200)
+
+        return httpx.Client(transport=httpx.MockTransport(handle))
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Run queued deliveries at once; record the retries scheduled."""
+    scheduled: list[tuple] = []
+    monkeypatch.setattr(
+        tasks.webhook_deliver, "delay", lambda *args: tasks.webhook_deliver(*args)
+    )
+    monkeypatch.setattr(
+        tasks.webhook_deliver,
+        "apply_async",
+        lambda args, countdown: scheduled.append((args, countdown)),
+    )
+    return scheduled
+
+
+def _endpoint(api, events=("loan.disbursed",)):
+    response = api.post(
+        "/webhook-endpoints",
+        {"url": "https://hooks.example.test/jq", "events": list(events)},
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def _event(tenant, loan_id=1):
+    with tenant_context(tenant), transaction.atomic():
+        return event_emit("loan.disbursed", {"loan_id": loan_id, "amount": "1.00"})
+
+
+def test_the_secret_is_shown_once(api_a):
+    created = _endpoint(api_a)
+
+    listed = api_a.get("/webhook-endpoints").json()["items"]
+
+    assert created["secret"].startswith("whsec_")
+    assert all("secret" not in item for item in listed)
+
+
+def test_a_delivery_is_signed_so_the_documented_check_accepts_it(
+    api_a, tenant_a, sent, monkeypatch
+):
+    endpoint = _endpoint(api_a)
+    event = _event(tenant_a)
+    receiver = Receiver(200)
+    monkeypatch.setattr(webhooks, "http_client", receiver.client)
+
+    with tenant_context(tenant_a):
+        tasks.outbox_dispatch(event.pk)
+
+    request = receiver.requests[0]
+    header = request.headers["X-Jinqiao-Signature"]
+    verify = _doc_verify()
+    assert verify(endpoint["secret"], request.content, header)
+    assert not verify(endpoint["secret"], request.content + b" ", header)
+    assert not verify("whsec_other", request.content, header)
+    assert sent == []
+
+
+def test_the_documented_check_refuses_an_old_timestamp():
+    verify = _doc_verify()
+    header = webhooks.signature_header("whsec_x", b"{}", 1_000_000_000)
+
+    assert not verify("whsec_x", b"{}", header)
+
+
+def test_a_failed_delivery_is_logged_and_retried_on_the_schedule(
+    api_a, tenant_a, sent, monkeypatch
+):
+    _endpoint(api_a)
+    event = _event(tenant_a, loan_id=2)
+    monkeypatch.setattr(webhooks, "http_client", Receiver(500).client)
+
+    with tenant_context(tenant_a):
+        tasks.outbox_dispatch(event.pk)
+        delivery = WebhookDelivery.objects.get(event=event)
+
+    assert (delivery.attempt, delivery.status_code, delivery.succeeded) == (
+        1,
+        500,
+        False,
+    )
+    assert delivery.error == "HTTP 500"
+    assert delivery.next_attempt_at is not None
+    assert sent == [((event.pk, delivery.endpoint_id, 2), 60)]
+
+
+def test_the_retry_schedule_backs_off_for_more_than_a_day():
+    delays = webhooks.RETRY_DELAYS
+
+    assert list(delays) == sorted(delays)
+    assert sum(delays) >= 24 * 3600
+    assert webhooks.retry_delay(len(delays) + 1) is None
+
+
+def test_a_network_error_is_an_attempt_too(api_a, tenant_a, sent, monkeypatch):
+    _endpoint(api_a)
+    event = _event(tenant_a, loan_id=3)
+
+    def refuse(request):
+        raise httpx.ConnectError("refused", request=request)
+
+    monkeypatch.setattr(
+        webhooks,
+        "http_client",
+        lambda: httpx.Client(transport=httpx.MockTransport(refuse)),
+    )
+    with tenant_context(tenant_a):
+        tasks.outbox_dispatch(event.pk)
+        delivery = WebhookDelivery.objects.get(event=event)
+
+    assert delivery.status_code is None
+    assert "ConnectError" in delivery.error
+    assert len(sent) == 1
+
+
+def test_an_event_is_replayed_on_request(api_a, tenant_a, sent, monkeypatch):
+    _endpoint(api_a)
+    event = _event(tenant_a, loan_id=4)
+    receiver = Receiver(500, 200)
+    monkeypatch.setattr(webhooks, "http_client", receiver.client)
+    with tenant_context(tenant_a):
+        tasks.outbox_dispatch(event.pk)
+
+    replayed = api_a.post(f"/events/{event.pk}/replay")
+    deliveries = api_a.get(f"/events/{event.pk}/deliveries").json()
+
+    assert replayed.status_code == 202, replayed.content
+    assert [(d["attempt"], d["succeeded"]) for d in deliveries] == [
+        (2, True),
+        (1, False),
+    ]
+
+
+def test_an_event_is_dispatched_once_and_only_to_subscribers(
+    api_a, tenant_a, sent, monkeypatch
+):
+    _endpoint(api_a, events=["loan.closed"])
+    event = _event(tenant_a, loan_id=5)
+    receiver = Receiver()
+    monkeypatch.setattr(webhooks, "http_client", receiver.client)
+
+    with tenant_context(tenant_a):
+        tasks.outbox_dispatch(event.pk)
+        tasks.outbox_dispatch(event.pk)
+        dispatched = OutboxEvent.objects.get(pk=event.pk).dispatched_at
+
+    assert receiver.requests == []
+    assert dispatched is not None
+
+
+def test_event_emit_deduplicates(tenant_a):
+    first = _event(tenant_a, loan_id=6)
+    again = _event(tenant_a, loan_id=6)
+
+    assert first.pk == again.pk
