@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -275,6 +276,12 @@ CELERY_BEAT_SCHEDULE = {
     "refill-spare-schemas": {
         "task": "tenants.tasks.spare_pool_refill",
         "schedule": 60.0,
+    },
+    # The daily close of every lender, shortly after midnight (Asia/Shanghai);
+    # keyed by business date, so a rerun or a late run posts nothing twice.
+    "daily-close": {
+        "task": "core.close.tasks.close_run_all",
+        "schedule": crontab(hour=0, minute=30),
     },
     "expire-stale-applications": {
         "task": "core.risk.tasks.applications_expire_all",
