@@ -17,7 +17,7 @@ What it does, in the current tenant, every step idempotent:
 5. walks a timeline of ``weeks`` weeks ending yesterday. Approved loans are
    disbursed spread over its first four weeks; each day, borrowers whose
    observed outcome is good pay what falls due, bad ones pay the upfront
-   fee and the first instalment, then stop; the daily close runs for the
+   fee and no instalment; the daily close runs for the
    day, so interest, arrears, classification and provisions build up.
 
 The observed outcome drives only the simulated repayment behaviour, never
@@ -34,6 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -128,8 +129,8 @@ def _borrower(row: HistoryRow) -> Borrower:
         id_number=person.id_number,
         mobile=person.mobile,
         bank_card=person.bank_card,
-        province="北京市",
-        city="北京市",
+        province=_licence("province") or "北京市",
+        city=_licence("city"),
         monthly_income=Decimal(4000 + (row.line * 37) % 20 * 500),
         employment_years=row.line % 12,
         consents=[
@@ -137,6 +138,11 @@ def _borrower(row: HistoryRow) -> Borrower:
         ],
         actor=MAKER,
     ).borrower
+
+
+def _licence(field_name: str) -> str:
+    """Return the tenant's licensed province or city: borrowers live there."""
+    return str(getattr(getattr(connection, "tenant", None), field_name, "") or "")
 
 
 def _replay(row: HistoryRow, product: ProductVersion) -> Application:
@@ -227,14 +233,14 @@ def _disburse(application: Application, day: date, summary: SeedSummary) -> Any:
 
 
 def _repay_due(loans: dict[int, tuple[Any, bool]], day: date) -> int:
-    """Pay what falls due today for good payers; bad ones stop after no. 1."""
+    """Pay what falls due today for good payers; bad ones pay the fee only."""
     paid = 0
     due = Instalment.objects.filter(
         loan_id__in=list(loans), due_date=day, paid_off_on__isnull=True
     ).filter(Q(loan__status="active") | Q(loan__status="overdue"))
     for instalment in due:
         _, bad = loans[instalment.loan_id]
-        if bad and instalment.number > 1:
+        if bad and instalment.number > 0:
             continue
         owed = (
             instalment.principal_due

@@ -859,11 +859,10 @@ def application_to_loan(*, application_id: int, actor: str, contract_date: date)
 def _loan_arguments(
     application: Application, actor: str, contract_date: date
 ) -> dict[str, Any]:
-    import inspect
-
-    from core.loans.services import loan_create
-
-    arguments: dict[str, Any] = {
+    # Note: loan_create takes no rate yet, so the loan is priced at the
+    # product version's rate, not the price tier's; pass
+    # application.annual_rate once it accepts one (ADR 0008).
+    return {
         "borrower": application.borrower,
         "product_version": application.product_version,
         "principal": application.approved_amount,
@@ -871,11 +870,6 @@ def _loan_arguments(
         "contract_date": contract_date,
         "actor": actor,
     }
-    # Note: the price tier's rate is passed once loan_create accepts one;
-    # until then the loan is priced at the product version's rate.
-    if "annual_rate" in inspect.signature(loan_create).parameters:
-        arguments["annual_rate"] = application.annual_rate
-    return arguments
 
 
 # ---------------------------------------------------------------- backtesting

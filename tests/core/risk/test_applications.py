@@ -13,6 +13,7 @@ from core.errors import Conflict
 from core.risk.models import Application, ApplicationStatus, Decision
 from core.risk.selectors import decision_metrics
 from core.risk.services import (
+    application_to_loan,
     application_withdraw,
     applications_expire,
     challenger_bucket,
@@ -226,3 +227,26 @@ def test_application_of_one_tenant_is_invisible_in_another(tenant_a, tenant_b):
     with tenant_context(tenant_b):
         assert not Application.objects.filter(pk=application.pk).exists()
         assert not Decision.objects.filter(application_id=application.pk).exists()
+
+
+def test_approved_application_becomes_one_loan(in_tenant_a):
+    connectors_off()
+    activate(tiny_ruleset())
+    approved = submit(declared=GOOD)
+    rejected = submit(declared={"bureau_score": 500})
+    contract_date = timezone.localdate()
+
+    loan = application_to_loan(
+        application_id=approved.pk, actor="officer-li", contract_date=contract_date
+    )
+    again = application_to_loan(
+        application_id=approved.pk, actor="officer-li", contract_date=contract_date
+    )
+
+    assert again.pk == loan.pk
+    assert loan.principal == approved.approved_amount
+    assert (loan.borrower_id, loan.term) == (approved.borrower_id, 6)
+    with pytest.raises(Conflict):
+        application_to_loan(
+            application_id=rejected.pk, actor="x", contract_date=contract_date
+        )
