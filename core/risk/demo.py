@@ -122,7 +122,7 @@ def _german_activate(say: Callable[[str], None]) -> None:
 
 
 def _borrower(row: HistoryRow) -> Borrower:
-    person = person_for(row.line, age=int(row.features["age"]), today=_today())
+    person = person_for(row.line, age=int(str(row.features["age"])), today=_today())
     return borrower_register(
         kind="individual",
         name=f"演示借款人{row.line:04d}",
@@ -148,10 +148,10 @@ def _licence(field_name: str) -> str:
 def _replay(row: HistoryRow, product: ProductVersion) -> Application:
     features = row.features
     amount = min(
-        max(Decimal(features["amount"]), product.amount_min), product.amount_max
+        max(Decimal(str(features["amount"])), product.amount_min), product.amount_max
     )
     term = min(
-        max(int(features["duration_months"]), product.term_min), product.term_max
+        max(int(str(features["duration_months"])), product.term_min), product.term_max
     )
     declared = {k: v for k, v in features.items() if k not in _NOT_DECLARED}
     return application_submit(
@@ -197,7 +197,7 @@ def _timeline(
         start = business.current
     approved = [a for a in submitted if a.status == ApplicationStatus.APPROVED]
     loans: dict[int, tuple[Any, bool]] = {
-        a.loan_id: (Loan.objects.get(pk=a.loan_id), outcomes[a.external_ref])
+        a.loan_id: (Loan.objects.get(pk=a.loan_id), outcomes[str(a.external_ref)])
         for a in approved
         if a.loan_id
     }
@@ -211,7 +211,7 @@ def _timeline(
         for application in approved:
             if schedule[application.pk] == day:
                 loan = _disburse(application, day, summary)
-                loans[loan.pk] = (loan, outcomes[application.external_ref])
+                loans[loan.pk] = (loan, outcomes[str(application.external_ref)])
         summary.repayments += _repay_due(loans, day)
         summary.days_closed += len(close_run(through=day, actor=MAKER))
         day += timedelta(days=1)

@@ -15,7 +15,7 @@ returned apart from the features, which never contain it.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +64,10 @@ def count_rows(path: Path | str) -> int:
         return sum(1 for _ in csv.DictReader(handle))
 
 
-def _layout(columns: list[str]) -> object:
+RowParser = Callable[[Mapping[str, str]], tuple[dict[str, object], bool]]
+
+
+def _layout(columns: Sequence[str]) -> RowParser:
     if german_credit.OUTCOME_COLUMN in columns:
         return _german_row
     if OUTCOME_COLUMN not in columns:

@@ -149,7 +149,15 @@ def ruleset_version_draft(
                 fields={"rule_set": "draft open"},
             )
         number = (newest.version if newest else 0) + 1
-        source = definition if definition is not None else newest.definition
+        source = (
+            definition
+            if definition is not None
+            else getattr(newest, "definition", None)
+        )
+        if source is None:
+            raise InvalidInput.for_field(
+                "definition", "is required for a first version"
+            )
         version = RuleSetVersion.objects.create(
             rule_set=rule_set,
             version=number,
@@ -633,7 +641,8 @@ def applications_expire(*, days: int | None = None, now: datetime | None = None)
     Idempotent; returns how many expired. ``days`` defaults to the
     RISK_APPLICATION_EXPIRY_DAYS setting (14).
     """
-    days = days or getattr(settings, "RISK_APPLICATION_EXPIRY_DAYS", EXPIRY_DAYS)
+    if days is None:
+        days = int(getattr(settings, "RISK_APPLICATION_EXPIRY_DAYS", EXPIRY_DAYS))
     cutoff = (now or timezone.now()) - timedelta(days=days)
     expired = 0
     with transaction.atomic():

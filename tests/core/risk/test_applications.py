@@ -250,3 +250,16 @@ def test_approved_application_becomes_one_loan(in_tenant_a):
         application_to_loan(
             application_id=rejected.pk, actor="x", contract_date=contract_date
         )
+
+
+def test_expiry_task_walks_every_lender(in_tenant_a):
+    from core.risk.tasks import applications_expire_all
+
+    connectors_off()
+    activate(tiny_ruleset())
+    stale = submit(declared=GOOD)
+    Application.objects.filter(pk=stale.pk).update(
+        submitted_at=timezone.now() - timedelta(days=30)
+    )
+
+    assert applications_expire_all() == 1

@@ -192,3 +192,18 @@ def test_german_credit_backtest_on_the_real_data(in_tenant_a):
     assert figures["auc"] > 0.7
     assert figures["bad_rate_approved"] < figures["bad_rate_all"] == 0.3
     assert figures["rule_set_version"] == "german_credit v1"
+
+
+def test_backtest_task_runs_in_the_tenant_it_was_queued_from(in_tenant_a, small_csv):
+    from core.risk.tasks import backtest_run_task
+
+    version = ruleset_create(name="bands", definition=BANDS, actor="analyst")
+    history_import(dataset="small", path=str(small_csv), actor="analyst")
+    run = BacktestRun.objects.create(
+        ruleset_version=version, dataset="small", created_by="analyst"
+    )
+
+    backtest_run_task.apply(args=[run.pk])
+
+    run.refresh_from_db()
+    assert run.status == "done" and _subset(run.result) == EXPECTED
