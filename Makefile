@@ -42,5 +42,8 @@ bench: $(STAMP) ## Run every benchmark (figures, not pass/fail)
 bench-%: $(STAMP) ## Run one benchmark, e.g. make bench-provision
 	$(PY) -m config.devenv exec $(PY) bench/run.py $*
 
+openapi: $(STAMP) ## Export the API's OpenAPI document to docs/openapi.json
+	$(PY) -m config.devenv exec $(PY) manage.py openapi_export
+
 clean-data: ## Delete the embedded database and broker files under .data/
 	rm -rf .data

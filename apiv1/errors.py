@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -111,6 +112,7 @@ def exception_handlers_install(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, _not_found)
 
 
+@csrf_exempt
 def not_found_view(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Answer unknown paths under /api/v1/ in the error shape."""
     return error_response(404, "not_found", "no such endpoint")
