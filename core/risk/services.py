@@ -26,12 +26,15 @@ from core.borrowers.models import Borrower
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.risk import metrics
 from core.risk.collect import features_collect, json_ready
+from core.risk.connectors.registry import NAMES as CONNECTOR_NAMES
 from core.risk.features import coerce_features
 from core.risk.history import HistoryRow, RowError, count_rows, history_rows
 from core.risk.models import (
     Application,
     ApplicationStatus,
     BacktestRun,
+    ConnectorMode,
+    ConnectorSetting,
     Decision,
     DecisionRole,
     HistoricalApplication,
@@ -220,6 +223,7 @@ def ruleset_version_approve(*, version_id: int, actor: str) -> RuleSetVersion:
     """
     actor = _actor_check(actor)
     with transaction.atomic():
+        _activation_lock()
         version = _version_lock(version_id)
         if version.status not in (
             VersionStatus.PENDING_APPROVAL,
@@ -238,6 +242,19 @@ def ruleset_version_approve(*, version_id: int, actor: str) -> RuleSetVersion:
         version.save()
         _audit_version(actor, "ruleset.version_activated", version)
     return version
+
+
+def _activation_lock() -> None:
+    """Serialise activations and challenger changes of the tenant.
+
+    Row locks cannot cover the version that is about to become active, so
+    two concurrent approvals would otherwise meet at the unique index.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))",
+            [f"risk.activation.{connection.schema_name}"],
+        )
 
 
 def _retire(versions: Any) -> None:
@@ -260,6 +277,7 @@ def ruleset_challenger_set(
     if isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100:
         raise InvalidInput.for_field("share", "must be a whole number from 0 to 100")
     with transaction.atomic():
+        _activation_lock()
         version = _version_lock(version_id)
         if version.status not in (
             VersionStatus.PENDING_APPROVAL,
@@ -328,6 +346,60 @@ def _template_install(data: dict[str, Any], activate: bool) -> RuleSetVersion:
         maker_checker="not applied: platform template",
     )
     return version
+
+
+# ----------------------------------------------------------------- connectors
+
+
+def connector_setting_update(
+    *,
+    connector: str,
+    actor: str,
+    enabled: bool = True,
+    mode: str = ConnectorMode.SANDBOX,
+    base_url: str = "",
+    timeout_seconds: Decimal = Decimal(5),
+    retries: int = 2,
+    cache_hours: int = 24 * 7,
+) -> ConnectorSetting:
+    """Enable or disable a data source and choose sandbox or live.
+
+    Raises InvalidInput naming the field.
+    """
+    actor = _actor_check(actor)
+    if connector not in CONNECTOR_NAMES:
+        raise InvalidInput.for_field("connector", f"must be one of {CONNECTOR_NAMES}")
+    if mode not in ConnectorMode.values:
+        raise InvalidInput.for_field("mode", "must be sandbox or live")
+    if mode == ConnectorMode.LIVE and not base_url.startswith(("https://", "http://")):
+        raise InvalidInput.for_field("base_url", "a live source needs an http(s) URL")
+    if not Decimal("0.1") <= timeout_seconds <= Decimal(60):
+        raise InvalidInput.for_field("timeout_seconds", "must be 0.1 to 60 seconds")
+    if not 0 <= retries <= 5:
+        raise InvalidInput.for_field("retries", "must be 0 to 5")
+    if not 0 <= cache_hours <= 24 * 90:
+        raise InvalidInput.for_field("cache_hours", "must be 0 to 2,160 hours")
+    with transaction.atomic():
+        setting, _ = ConnectorSetting.objects.update_or_create(
+            connector=connector,
+            defaults={
+                "enabled": enabled,
+                "mode": mode,
+                "base_url": base_url,
+                "timeout_seconds": timeout_seconds,
+                "retries": retries,
+                "cache_hours": cache_hours,
+                "updated_by": actor,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="risk.connector_configured",
+            object_type="connector_setting",
+            object_id=connector,
+            data={"enabled": enabled, "mode": mode, "base_url": base_url},
+        )
+    return setting
 
 
 # --------------------------------------------------------------- applications

@@ -6,15 +6,16 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import InvalidInput
 from core.risk.connectors.base import Applicant
 from core.risk.connectors.sandbox import SandboxPbocConnector
 from core.risk.models import (
     ApplicationStatus,
     ConnectorCall,
     ConnectorResult,
-    ConnectorSetting,
 )
 from core.risk.selectors import connector_costs
+from core.risk.services import connector_setting_update
 from tests.core.risk.factories import (
     activate,
     borrower_make,
@@ -37,15 +38,13 @@ APPROVE_ALL = tiny_ruleset(rules=[], default_outcome="approve")
 
 def _live(name: str, url: str, *, timeout: str = "0.5", retries: int = 1) -> None:
     connectors_off()
-    ConnectorSetting.objects.update_or_create(
+    connector_setting_update(
         connector=name,
-        defaults={
-            "enabled": True,
-            "mode": "live",
-            "base_url": url,
-            "timeout_seconds": Decimal(timeout),
-            "retries": retries,
-        },
+        actor="admin",
+        mode="live",
+        base_url=url,
+        timeout_seconds=Decimal(timeout),
+        retries=retries,
     )
 
 
@@ -183,3 +182,21 @@ def test_sandbox_sources_are_on_by_default_and_cost_nothing(in_tenant_a):
     assert set(calls) == {"pboc", "identity", "turnover"}
     assert all(c.cost == 0 and c.mode == "sandbox" for c in calls.values())
     assert {"bureau_score", "identity_verified", "verified_income"} <= set(features)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"connector": "weather"}, "connector"),
+        ({"mode": "live"}, "base_url"),
+        ({"timeout_seconds": Decimal("0")}, "timeout_seconds"),
+        ({"retries": 9}, "retries"),
+    ],
+)
+def test_connector_setting_refuses_bad_values_by_field(in_tenant_a, changes, field):
+    values = {"connector": "pboc", "actor": "admin", **changes}
+
+    with pytest.raises(InvalidInput) as caught:
+        connector_setting_update(**values)
+
+    assert field in caught.value.fields
