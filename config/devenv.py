@@ -81,6 +81,8 @@ def run() -> int:
     _manage("migrate_schemas", "--noinput", "-v", "0")
     _manage("platform_bootstrap")
     _manage("seed_demo")
+    # German-credit history, replayed applications, loans and closed days.
+    _manage("demo_lending_seed", "--tenant", "t_demo")
     port = os.environ.setdefault("PORT", "8000")
     _manage("print_welcome", "--port", port)
     procfile = ROOT / "Procfile"

@@ -307,7 +307,9 @@ BILLING_OVERDUE_REMINDER_DAYS = [
 ]
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=14)
 BILLING_SELLER_NAME = os.environ.get("BILLING_SELLER_NAME", "金桥 Jinqiao")
-BILLING_BANK_ACCOUNT = os.environ.get("BILLING_BANK_ACCOUNT", "(set BILLING_BANK_ACCOUNT)")
+BILLING_BANK_ACCOUNT = os.environ.get(
+    "BILLING_BANK_ACCOUNT", "(set BILLING_BANK_ACCOUNT)"
+)
 # Absolute URL of a lender's host in e-mails; {host} is <slug>.BASE_DOMAIN.
 BILLING_TENANT_URL = os.environ.get("BILLING_TENANT_URL", "")
 CELERY_BEAT_SCHEDULE |= {

@@ -51,7 +51,7 @@ from core.risk.features import FEATURES  # noqa: E402
 from core.risk.german_credit import DM_TO_CNY, Application, read_applications  # noqa: E402
 from core.risk.ruleset import evaluate, validate_ruleset  # noqa: E402
 
-DATA = Path("/work/shared/data/german_credit.csv")
+DATA = ROOT / "data" / "german_credit.csv"
 RULESET_PATH = ROOT / "core/risk/templates/german_credit.json"
 REPORT_PATH = ROOT / "docs/risk/german_credit_scorecard.md"
 

@@ -20,7 +20,7 @@ from core.risk.services import (
 
 pytestmark = pytest.mark.django_db
 
-GERMAN_CSV = settings.BASE_DIR.parent / "shared" / "data" / "german_credit.csv"
+GERMAN_CSV = settings.BASE_DIR / "data" / "german_credit.csv"
 
 # Score = points of the bureau score's band; <50 reject, 50-99 review, 100+
 # approve. Hand-computed on SMALL's six good rows:

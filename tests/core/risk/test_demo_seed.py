@@ -15,7 +15,7 @@ from core.risk.selectors import ruleset_version_active
 
 pytestmark = pytest.mark.django_db
 
-GERMAN_CSV = settings.BASE_DIR.parent / "shared" / "data" / "german_credit.csv"
+GERMAN_CSV = settings.BASE_DIR / "data" / "german_credit.csv"
 
 
 def _seed(schema: str) -> str:

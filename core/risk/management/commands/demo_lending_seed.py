@@ -23,10 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", required=True, help="tenant schema name")
         parser.add_argument(
             "--csv",
-            default=str(
-                settings.BASE_DIR.parent / "shared" / "data" / "german_credit.csv"
-            ),
-            help="German credit CSV (default: ../shared/data/german_credit.csv)",
+            default=str(settings.BASE_DIR / "data" / "german_credit.csv"),
+            help="German credit CSV (default: data/german_credit.csv)",
         )
         parser.add_argument("--applications", type=int, default=300)
         parser.add_argument("--weeks", type=int, default=8)
