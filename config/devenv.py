@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import warnings
@@ -87,15 +88,32 @@ def run() -> int:
     _manage("print_welcome", "--port", port)
     procfile = ROOT / "Procfile"
     honcho = Path(sys.executable).with_name("honcho")
-    return subprocess.call([str(honcho), "-f", str(procfile), "start"], cwd=ROOT)
+    return _supervise([str(honcho), "-f", str(procfile), "start"])
+
+
+def _supervise(command: list[str]) -> int:
+    """Run ``command``; on SIGTERM stop it, then let the database stop too."""
+    child = subprocess.Popen(command, cwd=ROOT)
+
+    def forward(signum: int, frame: object) -> None:
+        child.terminate()
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGHUP, forward)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        child.terminate()
+        return child.wait()
 
 
 def execute(command: list[str]) -> int:
-    """Run one command with the database (and broker) chosen as for ``run``."""
-    os.environ.setdefault("SECRET_KEY", "local-only-" + "x" * 40)
+    """Run one command with the database, broker and secrets of ``run``."""
+    _load_dev_secrets()
+    os.environ.setdefault("DEBUG", "1")
     _ensure_database()
     _ensure_broker()
-    return subprocess.call(command, cwd=ROOT)
+    return _supervise(command)
 
 
 def main(argv: list[str]) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from pythonjsonlogger import json as _json
+
 from config.context import request_id
 
 
@@ -43,3 +45,21 @@ class PersonalDataFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return self._inner.filter(record)
+
+
+class JsonFormatter(_json.JsonFormatter):
+    """JSON lines whose exception and stack text are masked too.
+
+    python-json-logger formats ``exc_info`` itself, after the filters ran, so
+    the masking has to happen here as well.
+    """
+
+    def formatException(self, ei) -> str:
+        from core.pii.logfilter import mask_text
+
+        return mask_text(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        from core.pii.logfilter import mask_text
+
+        return mask_text(super().formatStack(stack_info))

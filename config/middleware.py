@@ -22,13 +22,13 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else ""
-        token = request_id.set(rid or uuid.uuid4().hex)
-        try:
-            response = self.get_response(request)
-            response["X-Request-ID"] = request_id.get()
-            return response
-        finally:
-            request_id.reset(token)
+        # Not reset on the way out: Django logs 4xx/5xx responses after the
+        # middleware returns, and those lines must carry the id too. Each
+        # request sets its own id, so nothing leaks into the next one.
+        request_id.set(rid or uuid.uuid4().hex)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id.get()
+        return response
 
 
 class HealthMiddleware:

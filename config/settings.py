@@ -33,6 +33,33 @@ def _bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}: expected true/false, got {raw!r}")
 
 
+def _int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}: expected a whole number, got {raw!r}"
+        ) from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}: must be at least {minimum}, got {value}")
+    return value
+
+
+def _int_list(name: str, default: list[int]) -> list[int]:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}: expected whole numbers separated by commas, got {raw!r}"
+        ) from None
+
+
 DEBUG = _bool("DEBUG", False)
 import sys  # noqa: E402
 
@@ -76,7 +103,7 @@ def _database() -> dict:
     if not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL: names no database")
     config["ENGINE"] = "django_tenants.postgresql_backend"
-    config["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    config["CONN_MAX_AGE"] = _int("DB_CONN_MAX_AGE", 60)
     config["CONN_HEALTH_CHECKS"] = True
     config.setdefault("TEST", {})["NAME"] = f"test_{config['NAME']}"
     return config
@@ -127,7 +154,7 @@ ROOT_URLCONF = "config.urls_tenant"
 # tenants' "set once" optimisation would then believe a stale schema.
 TENANT_LIMIT_SET_CALLS = not TESTING
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
-TENANT_SPARE_POOL_SIZE = env.int("TENANT_SPARE_POOL_SIZE", default=3)
+TENANT_SPARE_POOL_SIZE = _int("TENANT_SPARE_POOL_SIZE", 3)
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
@@ -166,7 +193,10 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 _cache_url = os.environ.get("CACHE_URL", "")
 if _cache_url:
-    CACHES = {"default": env.cache_url_config(_cache_url)}
+    try:
+        CACHES = {"default": env.cache_url_config(_cache_url)}
+    except Exception as exc:  # noqa: BLE001 - django-environ raises many kinds
+        raise ImproperlyConfigured(f"CACHE_URL: malformed ({exc})") from None
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CACHES["default"]["KEY_FUNCTION"] = "django_tenants.cache.make_key"
@@ -185,7 +215,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_COOKIE_AGE = _int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -266,6 +296,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 CELERY_TASK_ACKS_LATE = True
+# Keep our LOGGING (JSON, tenant and request id, personal data masked) in
+# the worker and beat instead of Celery's own root-logger set-up.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
@@ -300,12 +333,10 @@ if BILLING_STRIPE_COLLECTION not in {"send_invoice", "charge_automatically"}:
         "BILLING_STRIPE_COLLECTION: expected send_invoice or charge_automatically"
     )
 BILLING_DEFAULT_PLAN = os.environ.get("BILLING_DEFAULT_PLAN", "standard")
-BILLING_DAYS_UNTIL_DUE = env.int("BILLING_DAYS_UNTIL_DUE", default=30)
-BILLING_RENEWAL_REMINDER_DAYS = env.int("BILLING_RENEWAL_REMINDER_DAYS", default=30)
-BILLING_OVERDUE_REMINDER_DAYS = [
-    int(d) for d in env.list("BILLING_OVERDUE_REMINDER_DAYS", default=["1", "7", "14"])
-]
-BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=14)
+BILLING_DAYS_UNTIL_DUE = _int("BILLING_DAYS_UNTIL_DUE", 30)
+BILLING_RENEWAL_REMINDER_DAYS = _int("BILLING_RENEWAL_REMINDER_DAYS", 30)
+BILLING_OVERDUE_REMINDER_DAYS = _int_list("BILLING_OVERDUE_REMINDER_DAYS", [1, 7, 14])
+BILLING_GRACE_DAYS = _int("BILLING_GRACE_DAYS", 14)
 BILLING_SELLER_NAME = os.environ.get("BILLING_SELLER_NAME", "金桥 Jinqiao")
 BILLING_BANK_ACCOUNT = os.environ.get(
     "BILLING_BANK_ACCOUNT", "(set BILLING_BANK_ACCOUNT)"
@@ -342,7 +373,7 @@ LOGGING = {
             "%(name)s: %(message)s"
         },
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "config.logging.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(tenant)s "
             "%(request_id)s",
         },

@@ -4,8 +4,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from config.startup import exit_on_bad_settings
+from config.startup import GUNICORN_BOOT_ERROR, exit_on_bad_settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-with exit_on_bad_settings():
+with exit_on_bad_settings(GUNICORN_BOOT_ERROR):
     application = get_wsgi_application()

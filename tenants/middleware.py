@@ -68,6 +68,10 @@ def _refuse(request: HttpRequest, status: int, code: str, message: str) -> HttpR
         )
     if status == 503:
         response["Retry-After"] = "30"
+    # An expected refusal, not a server fault: log it at INFO ourselves and
+    # keep Django from logging it as an error (and Sentry from alerting).
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    logger.info("refused %s: %s", request.get_host(), code)
     return response
 
 

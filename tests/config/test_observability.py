@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 from django_tenants.utils import tenant_context
 
 from config.context import request_id
-from config.logging import ContextFilter, PersonalDataFilter
+from config.logging import ContextFilter, JsonFormatter, PersonalDataFilter
 from config.observability import _scrub
 
 
@@ -54,3 +55,18 @@ def test_sentry_events_lose_request_bodies_and_users():
     assert "data" not in scrubbed["request"]
     assert "user" not in scrubbed
     assert "tenant" in scrubbed["tags"]
+
+
+def test_json_log_lines_mask_personal_data_in_tracebacks():
+    try:
+        raise ValueError("bad id 11010519491231002X")
+    except ValueError:
+        record = logging.LogRecord(
+            "jinqiao.test", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
+        )
+    record.tenant = record.request_id = "-"
+
+    line = JsonFormatter("%(message)s %(tenant)s").format(record)
+
+    assert "11010519491231002X" not in line
+    assert "bad id 110105" in line

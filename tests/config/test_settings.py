@@ -38,6 +38,11 @@ def _check(**overrides: str) -> subprocess.CompletedProcess[str]:
             {"DEBUG": "0", "SECRET_KEY": "s" * 50, "PII_ENCRYPTION_KEYS": ""},
             "PII_ENCRYPTION_KEYS",
         ),
+        ({"DEBUG": "1", "PII_ENCRYPTION_KEYS": "not-a-key"}, "PII_ENCRYPTION_KEYS"),
+        ({"DEBUG": "1", "TENANT_SPARE_POOL_SIZE": "abc"}, "TENANT_SPARE_POOL_SIZE"),
+        ({"DEBUG": "1", "SESSION_IDLE_SECONDS": "-5"}, "SESSION_IDLE_SECONDS"),
+        ({"DEBUG": "1", "CACHE_URL": "bogus://x"}, "CACHE_URL"),
+        ({"DEBUG": "1", "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
     ],
 )
 def test_bad_setting_stops_with_one_line_naming_it(overrides, setting):

@@ -53,6 +53,16 @@ def test_tenant_still_provisioning_gets_a_page_and_a_json_503(client, db):
     assert api["Retry-After"] == "30"
 
 
+def test_refusals_are_not_logged_as_server_errors(client, db, caplog):
+    services.tenant_create(slug="iota", legal_name="Iota 小贷")
+
+    with caplog.at_level("INFO"):
+        client.get("/", HTTP_HOST="iota.localhost")
+
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert any("tenant_provisioning" in r.getMessage() for r in caplog.records)
+
+
 def test_closed_tenant_is_refused(client, tenant_a):
     tenant_a.status = TenantStatus.CLOSED
     tenant_a.save()
