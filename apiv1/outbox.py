@@ -9,11 +9,15 @@ transactions: the event exists if and only if the change committed. Dispatch to 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from django.db import connection, transaction
 
-from apiv1.models import OutboxEvent
+from apiv1.models import OutboxEvent, WebhookEndpoint
+
+SUBSCRIBERS_CACHE_SECONDS = 5.0
+_subscribers: dict[str, tuple[float, frozenset[str]]] = {}
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +48,7 @@ def event_emit(
             defaults={"type": type, "payload": payload},
         )
     if created:
-        transaction.on_commit(lambda: _dispatch_queue(event.pk))
+        transaction.on_commit(lambda: _dispatch_queue(event.pk, type))
     return event
 
 
@@ -55,9 +59,38 @@ def _payload_id(payload: dict[str, Any]) -> str:
     raise ValueError("give a dedupe_key or an id in the payload")
 
 
-def _dispatch_queue(event_id: int) -> None:
+def subscribed_types() -> frozenset[str]:
+    """Return the event types the tenant's active endpoints want (cached).
+
+    Most events have no subscriber; queueing nothing for them keeps a
+    broker round trip off the request path. An endpoint created within
+    SUBSCRIBERS_CACHE_SECONDS gets the events in between from the sweep.
+    """
+    schema = connection.schema_name
+    now = time.monotonic()
+    cached = _subscribers.get(schema)
+    if cached and cached[0] > now:
+        return cached[1]
+    types = frozenset(
+        t
+        for events in WebhookEndpoint.objects.filter(active=True).values_list(
+            "events", flat=True
+        )
+        for t in events
+    )
+    _subscribers[schema] = (now + SUBSCRIBERS_CACHE_SECONDS, types)
+    return types
+
+
+def subscribers_cache_clear() -> None:
+    _subscribers.clear()
+
+
+def _dispatch_queue(event_id: int, type: str) -> None:
     from apiv1.tasks import outbox_dispatch
 
+    if type not in subscribed_types():
+        return
     try:
         outbox_dispatch.delay(event_id)
     except Exception:  # noqa: BLE001 - the sweep delivers it later

@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apiv1.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
-from apiv1.outbox import EVENT_TYPES
+from apiv1.outbox import EVENT_TYPES, subscribers_cache_clear
 from core.errors import InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ def endpoint_create(
     endpoint = WebhookEndpoint.objects.create(
         url=url, secret=secret, events=_events_clean(events), description=description
     )
+    subscribers_cache_clear()
     return CreatedEndpoint(endpoint=endpoint, secret=secret)
 
 

@@ -139,3 +139,25 @@ def test_a_batch_over_500_is_refused(api_a):
     response = api_a.post("/applications/batch", {"applications": [item] * 501})
 
     assert response.status_code == 422
+
+
+def test_an_instant_application_refused_on_its_terms_leaves_no_borrower(
+    api_a, tenant_a, tiny_policy
+):
+    with tenant_context(tenant_a):
+        before = (Borrower.objects.count(), Application.objects.count())
+
+    response = api_a.post(
+        "/applications/instant",
+        {"borrower": borrower_body(), "application": {**TERMS, "amount": "100.00"}},
+    )
+    unknown = api_a.post(
+        "/applications/instant",
+        {"borrower": borrower_body(), "application": {**TERMS, "product_code": "x"}},
+    )
+
+    assert response.status_code == 422
+    assert "amount" in response.json()["error"]["fields"]
+    assert unknown.status_code == 404
+    with tenant_context(tenant_a):
+        assert (Borrower.objects.count(), Application.objects.count()) == before

@@ -198,3 +198,45 @@ def test_event_emit_deduplicates(tenant_a):
     again = _event(tenant_a, loan_id=6)
 
     assert first.pk == again.pk
+
+
+def test_events_nobody_subscribes_to_are_not_queued(api_a, tenant_a, monkeypatch):
+    from apiv1 import outbox
+
+    queued: list = []
+    monkeypatch.setattr(tasks.outbox_dispatch, "delay", queued.append)
+    outbox.subscribers_cache_clear()
+    _endpoint(api_a, events=["loan.closed"])
+
+    with tenant_context(tenant_a):
+        outbox._dispatch_queue(1, "loan.disbursed")
+        outbox._dispatch_queue(2, "loan.closed")
+
+    assert queued == [2]
+
+
+def test_the_sweep_dispatches_stale_events_and_settles_unwanted_ones(
+    api_a, tenant_a, sent, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _endpoint(api_a, events=["loan.disbursed"])
+    wanted = _event(tenant_a, loan_id=7)
+    with tenant_context(tenant_a), transaction.atomic():
+        unwanted = event_emit("loan.closed", {"loan_id": 7})
+    receiver = Receiver(200)
+    monkeypatch.setattr(webhooks, "http_client", receiver.client)
+
+    with tenant_context(tenant_a):
+        OutboxEvent.objects.filter(pk__in=[wanted.pk, unwanted.pk]).update(
+            created_at=timezone.now() - timedelta(minutes=5)
+        )
+        tasks.outbox_sweep()
+        settled = OutboxEvent.objects.filter(
+            pk__in=[wanted.pk, unwanted.pk], dispatched_at__isnull=False
+        ).count()
+
+    assert settled == 2
+    assert len(receiver.requests) == 1

@@ -1,0 +1,395 @@
+"""Benchmark the API over HTTP against real gunicorn workers, next to pgbench.
+
+Sets up ``<db>_bench_api`` with one lender (starter products and rule set,
+sandbox data sources) and an API key; measures pgbench TPC-B (-s 4, -c 4,
+-T 15) on its own database first, then starts 2 gunicorn sync workers on
+127.0.0.1 and a Celery worker (filesystem broker) and runs:
+
+- single: POST /api/v1/applications/instant (new borrower + application,
+  answered with the decision) from 8 client threads for BENCH_SECONDS;
+- batch: BENCH_BATCHES batches of 500 applications posted together,
+  decided by the worker; decisions per second from first POST to last
+  batch done.
+
+Last line: one JSON object. Loopback only; every phase is time-bounded.
+Environment: BENCH_SECONDS (15), BENCH_CLIENTS (8), BENCH_BATCHES (2),
+BENCH_KEEP=1 keeps the databases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._django import ROOT, bench_database_drop, bench_database_setup
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+BATCHES = int(os.environ.get("BENCH_BATCHES", "2"))
+BATCH_SIZE = 500
+WARMUP_SECONDS = 3.0
+TERMS = {"product_code": "working-capital", "amount": "10000.00", "term": 6}
+VENV_BIN = Path(sys.executable).parent
+
+
+def _environment() -> None:
+    """Fix the secrets both this process and the servers must share."""
+    from cryptography.fernet import Fernet
+
+    os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
+    os.environ["PII_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
+    os.environ["PII_BLIND_INDEX_KEY"] = Fernet.generate_key().decode()
+    os.environ["LOG_LEVEL"] = "WARNING"
+
+
+# ---------------------------------------------------------------- pgbench
+
+
+def _pgbench_binary() -> str:
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    return str(
+        Path(sys.prefix) / "lib/python3.11/site-packages/pgserver/pginstall/bin/pgbench"
+    )
+
+
+def pgbench_tps(database_url: str, name: str) -> float:
+    """Initialise ``name`` at scale 4 and return TPC-B tps at 4 clients, 15 s."""
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(database_url)
+    admin = psycopg2.connect(parts._replace(path="/postgres").geturl())
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            )
+        )
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+    env = {**os.environ, "PGPASSWORD": parts.password or ""}
+    connect = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)]
+    connect += ["-U", parts.username or "postgres"]
+    binary = _pgbench_binary()
+    subprocess.run(
+        [binary, *connect, "-i", "-s", "4", "-q", name],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    run = subprocess.run(
+        [binary, *connect, "-c", "4", "-j", "2", "-T", "15", name],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    match = re.search(r"tps = ([\d.]+)", run.stdout)
+    return float(match.group(1)) if match else 0.0
+
+
+# ------------------------------------------------------------------ setup
+
+
+def lender_with_key() -> str:
+    """Provision one lender (starter products and rules) and return a key."""
+    from django.core.management import call_command
+
+    from apiv1.keys.services import api_key_create
+    from tenants import services
+
+    call_command("migrate_schemas", "--noinput", verbosity=0)
+    call_command("platform_bootstrap", spares=1, verbosity=0)
+    tenant = services.tenant_create(slug="bench", legal_name="Bench 小额贷款")
+    tenant = services.tenant_provision(
+        tenant_id=tenant.pk, admin_email="admin@bench.test"
+    )
+    issued = api_key_create(
+        tenant=tenant,
+        name="bench",
+        scopes=["read", "write"],
+        actor="bench",
+        rate_limit_per_minute=10_000_000,
+    )
+    return issued.secret
+
+
+_serial = iter(range(10**7))
+_serial_lock = threading.Lock()
+
+
+def _resident_id(n: int) -> str:
+    from core.risk.synthetic import id_check_character
+
+    born = date(1970, 1, 1) + timedelta(days=(n // 1000) % 12000)
+    first17 = f"110105{born:%Y%m%d}{n % 1000:03d}"
+    return first17 + id_check_character(first17)
+
+
+def instant_body() -> dict:
+    with _serial_lock:
+        n = next(_serial)
+    borrower = {
+        "kind": "individual",
+        "name": "压测借款人",
+        "id_number": _resident_id(n),
+        "mobile": f"199{n:08d}",
+        "province": "北京市",
+        "city": "北京市",
+        "monthly_income": "9000.00",
+        "employment_years": 4,
+        "consents": [
+            {"purpose": "credit_report", "text_version": "2026.1", "channel": "app"}
+        ],
+    }
+    return {"borrower": borrower, "application": TERMS}
+
+
+# ---------------------------------------------------------------- servers
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(broker_dir: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "SECURE_COOKIES": "0",
+        "LOG_LEVEL": "WARNING",
+        "CELERY_BROKER_URL": "filesystem://",
+        "CELERY_BROKER_DIR": broker_dir,
+    }
+
+
+def servers_start(port: int, broker_dir: str) -> list[subprocess.Popen]:
+    env = _server_env(broker_dir)
+    web = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    worker = subprocess.Popen(
+        [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "config.celery",
+            "worker",
+            "-c",
+            "2",
+            "-l",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    return [web, worker]
+
+
+def servers_stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _wait_ready(base: str, headers: dict) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/products", headers=headers, timeout=2).is_success:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+# ------------------------------------------------------------------- load
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))]
+
+
+def single_run(base: str, headers: dict) -> dict:
+    """8 threads post instant applications; measure after a warm-up."""
+    import httpx
+
+    stop_at = time.monotonic() + WARMUP_SECONDS + SECONDS
+    measure_from = time.monotonic() + WARMUP_SECONDS
+    latencies: list[float] = []
+    failures: list[int] = []
+    outcomes: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def client() -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            while time.monotonic() < stop_at:
+                body = instant_body()
+                started = time.monotonic()
+                response = http.post("/applications/instant", json=body)
+                elapsed = time.monotonic() - started
+                if started < measure_from:
+                    continue
+                with lock:
+                    if response.status_code != 201:
+                        failures.append(response.status_code)
+                        continue
+                    latencies.append(elapsed)
+                    status = response.json()["application"]["status"]
+                    outcomes[status] = outcomes.get(status, 0) + 1
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=SECONDS + WARMUP_SECONDS + 60)
+    return {
+        "requests": len(latencies),
+        "failures": len(failures),
+        "failure_statuses": sorted(set(failures)),
+        "outcomes": outcomes,
+        "rps": len(latencies) / SECONDS,
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
+        "p99_ms": 1000 * _percentile(latencies, 0.99) if latencies else 0.0,
+    }
+
+
+def batch_run(base: str, headers: dict) -> dict:
+    """Post BATCHES batches of 500 together; time until all are decided."""
+    import httpx
+
+    bodies = [
+        {"applications": [instant_body() for _ in range(BATCH_SIZE)]}
+        for _ in range(BATCHES)
+    ]
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+        started = time.monotonic()
+        ids = [http.post("/applications/batch", json=b).json()["id"] for b in bodies]
+        deadline = started + 600
+        done: dict[int, dict] = {}
+        while len(done) < len(ids) and time.monotonic() < deadline:
+            for batch_id in ids:
+                if batch_id not in done:
+                    batch = http.get(f"/applications/batch/{batch_id}").json()
+                    if batch["status"] == "done":
+                        done[batch_id] = batch
+            time.sleep(0.2)
+        elapsed = time.monotonic() - started
+    decided = sum(b["decided"] for b in done.values())
+    errors = sum(1 for b in done.values() for r in b["results"] if "error" in r)
+    return {
+        "batches": len(ids),
+        "completed": len(done),
+        "decided": decided,
+        "item_errors": errors,
+        "seconds": elapsed,
+        "decisions_per_s": decided / elapsed if elapsed else 0.0,
+    }
+
+
+def main() -> None:
+    _environment()
+    url = os.environ["DATABASE_URL"]
+    name = bench_database_setup("api")
+    pgbench_name = f"{name}_pgbench"
+    tps = pgbench_tps(url, pgbench_name)
+    print(f"pgbench TPC-B (-s 4, -c 4, 15 s): {tps:.0f} tps", flush=True)
+
+    secret = lender_with_key()
+    from django.db import connections
+
+    connections.close_all()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/api/v1"
+    headers = {"Authorization": f"Bearer {secret}"}
+    broker_dir = tempfile.mkdtemp(prefix="jq-bench-broker-")
+    processes = servers_start(port, broker_dir)
+    try:
+        _wait_ready(base, headers)
+        single = single_run(base, headers)
+        print(
+            f"single (instant application, {CLIENTS} clients, {SECONDS:.0f} s): "
+            f"{single['rps']:.1f} rps, p50 {single['p50_ms']:.1f} ms, "
+            f"p99 {single['p99_ms']:.1f} ms, {single['requests']} ok, "
+            f"{single['failures']} failed {single['failure_statuses']}, "
+            f"outcomes {single['outcomes']}",
+            flush=True,
+        )
+        batch = batch_run(base, headers)
+        print(
+            f"batch ({batch['batches']} x {BATCH_SIZE}, Celery worker -c 2): "
+            f"{batch['decided']} decided in {batch['seconds']:.1f} s = "
+            f"{batch['decisions_per_s']:.1f} decisions/s "
+            f"({batch['item_errors']} item errors, "
+            f"{batch['completed']}/{batch['batches']} batches done)",
+            flush=True,
+        )
+    finally:
+        servers_stop(processes)
+        shutil.rmtree(broker_dir, ignore_errors=True)
+    if os.environ.get("BENCH_KEEP") != "1":
+        bench_database_drop(name)
+        bench_database_drop(pgbench_name)
+    summary = {
+        "bench": "api",
+        "single_rps": round(single["rps"], 1),
+        "single_p50_ms": round(single["p50_ms"], 1),
+        "single_p99_ms": round(single["p99_ms"], 1),
+        "batch_decisions_per_s": round(batch["decisions_per_s"], 1),
+        "pgbench_tps": round(tps, 1),
+        "single_ratio": round(single["rps"] / tps, 3) if tps else None,
+        "batch_ratio": round(batch["decisions_per_s"] / tps, 3) if tps else None,
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
