@@ -17,12 +17,12 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists, tenant_context
 
 from core.errors import Conflict, InvalidInput
 from tenants.models import Domain, Tenant, TenantKind, TenantStatus
 from tenants.naming import schema_name_for, slug_validate
+from tenants.schema_clone import schema_clone
 
 logger = logging.getLogger(__name__)
 
@@ -78,11 +78,10 @@ def template_ensure() -> Tenant:
 
 
 def _schema_clone_template(schema_name: str) -> None:
-    """Copy the template's tables, sequences and migration records."""
+    """Copy the template's tables, functions, triggers and rows."""
     if not schema_exists(TEMPLATE_SCHEMA):
         raise Conflict("the template schema is missing: run platform_bootstrap")
-    CloneSchema().clone_schema(TEMPLATE_SCHEMA, schema_name, "DATA")
-    connection.set_schema_to_public()
+    schema_clone(TEMPLATE_SCHEMA, schema_name)
 
 
 def spare_create() -> Tenant:

@@ -9,6 +9,7 @@ from django_tenants.utils import schema_exists
 from tenants import services
 from tenants.migration import expected_migrations, schemas_behind
 from tenants.models import Tenant, TenantKind, TenantStatus
+from tenants.schema_clone import schema_clone, schema_signature
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +125,36 @@ def test_migrate_skips_current_schemas_and_finds_one_behind(tenant_a):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM t_alpha.django_migrations WHERE app = 'audit'")
     assert schemas_behind(schemas) == ["t_alpha"]
+
+
+def _row_counts(schema: str) -> dict[str, int]:
+    counts = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema]
+        )
+        for (table,) in cursor.fetchall():
+            cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}"')
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def test_a_clone_has_the_templates_structure_and_rows():
+    schema_clone(services.TEMPLATE_SCHEMA, "clone_probe")
+
+    assert schema_signature("clone_probe") == schema_signature(services.TEMPLATE_SCHEMA)
+    assert _row_counts("clone_probe") == _row_counts(services.TEMPLATE_SCHEMA)
+    assert _recorded_migrations("clone_probe") == expected_migrations()
+
+
+def test_a_clone_hands_out_new_ids_after_the_copied_rows():
+    schema_clone(services.TEMPLATE_SCHEMA, "clone_ids")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM clone_ids.django_content_type")
+        highest = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO clone_ids.django_content_type (app_label, model) "
+            "VALUES ('probe', 'probe') RETURNING id"
+        )
+        assert cursor.fetchone()[0] == highest + 1
