@@ -209,7 +209,9 @@ class ProductVersion(models.Model):
         Raises InvalidInput naming ``principal`` or ``term`` when outside the
         version's limits.
         """
-        if not isinstance(principal, Decimal) or not (
+        if isinstance(principal, float) or not isinstance(principal, Decimal):
+            raise InvalidInput.for_field("principal", "must be a decimal amount")
+        if not principal.is_finite() or not (
             self.amount_min <= principal <= self.amount_max
         ):
             raise InvalidInput.for_field(

@@ -7,6 +7,7 @@ staff members cannot race on its versions, and records an audit entry.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,10 +38,33 @@ logger = logging.getLogger(__name__)
 OPEN_STATUSES = (VersionStatus.DRAFT, VersionStatus.PENDING_APPROVAL)
 
 
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{2,40}")
+NAME_MAX_LENGTH = 120
+ACTOR_MAX_LENGTH = 150
+
+
 def _actor_check(actor: str) -> str:
     if not isinstance(actor, str) or not actor.strip():
         raise InvalidInput.for_field("actor", "is required")
+    if len(actor.strip()) > ACTOR_MAX_LENGTH:
+        raise InvalidInput.for_field("actor", f"at most {ACTOR_MAX_LENGTH} characters")
     return actor.strip()
+
+
+def _code_check(code: object) -> str:
+    if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code.strip()):
+        raise InvalidInput.for_field(
+            "code", "must be 2 to 40 letters, digits, hyphens or underscores"
+        )
+    return code.strip()
+
+
+def _name_check(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput.for_field("name", "is required")
+    if len(name.strip()) > NAME_MAX_LENGTH:
+        raise InvalidInput.for_field("name", f"at most {NAME_MAX_LENGTH} characters")
+    return name.strip()
 
 
 def _version_lock(version_id: int) -> ProductVersion:
@@ -88,10 +112,8 @@ def product_create(
     Raises InvalidInput naming the field, Conflict for a taken code.
     """
     actor = _actor_check(actor)
-    if not isinstance(code, str) or not code.strip():
-        raise InvalidInput.for_field("code", "is required")
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInput.for_field("name", "is required")
+    code = _code_check(code)
+    name = _name_check(name)
     cleaned = terms_clean(terms)
     missing = [
         f

@@ -47,8 +47,14 @@ def _decimal(field: str, value: object) -> Decimal:
     return number
 
 
+# NUMERIC(14,2): the largest amount the columns hold.
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
 def _money(field: str, value: object) -> Decimal:
     amount = _decimal(field, value)
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidInput.for_field(field, f"must be at most {MAX_AMOUNT}")
     if not is_whole_cents(amount):
         raise InvalidInput.for_field(field, "must be whole cents")
     if amount <= 0:
@@ -162,6 +168,8 @@ def _currency(value: object) -> str:
 
 def terms_clean(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Return ``changes`` cleaned field by field; refuse unknown fields."""
+    if not isinstance(changes, Mapping):
+        raise InvalidInput.for_field("terms", "must be a mapping of product terms")
     cleaned = {}
     for field, value in changes.items():
         if field not in TERMS_FIELDS:
