@@ -74,6 +74,11 @@ EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 
 _SEPARATORS = re.compile(r"[\s\-]+")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
+# What a typed mobile may contain: digits, spaces, hyphens, parentheses
+# and a leading country code (+86, 0086 or 86; another one is refused by
+# country later). Anything else (an extension, a second number) is refused
+# rather than silently dropped.
+_MOBILE_TYPED = re.compile(r"(?:\+\d{1,3}|00\d{1,3})?[\d\s\-()]+")
 _USCC_CHARACTERS = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
 
 Sex = Literal["M", "F"]
@@ -263,6 +268,14 @@ def normalise_mobile(value: object) -> str:
     """
     text = _clean(value, MOBILE_FIELD)
     reason = "must be 11 digits starting 13-19"
+    typed = unicodedata.normalize("NFKC", str(value)).strip()
+    if not any(c.isdigit() for c in typed):
+        raise InvalidInput.for_field(MOBILE_FIELD, reason)
+    if not _MOBILE_TYPED.fullmatch(typed):
+        raise InvalidInput.for_field(
+            MOBILE_FIELD,
+            "may contain only digits, spaces, hyphens, parentheses and a leading +86",
+        )
     try:
         parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
@@ -295,6 +308,12 @@ def normalise_bank_card(value: object) -> str:
     if not 16 <= len(number) <= 19:
         raise InvalidInput.for_field(
             BANK_CARD_FIELD, f"must be 16 to 19 digits, not {len(number)}"
+        )
+    if len(set(number)) == 1:
+        raise InvalidInput.for_field(BANK_CARD_FIELD, "is one digit repeated")
+    if number[0] == "0":
+        raise InvalidInput.for_field(
+            BANK_CARD_FIELD, "starts with 0, which no card issuer uses"
         )
 
     expected = luhn.calc_check_digit(number[:-1])

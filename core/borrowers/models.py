@@ -7,6 +7,8 @@ masked copy for screens and logs (``*_masked``). See ADR 0004.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 
 
@@ -36,7 +38,10 @@ class Borrower(models.Model):
     )
     employer = models.CharField(max_length=200, blank=True)
     employment_years = models.PositiveSmallIntegerField(null=True, blank=True)
-    birth_date = models.DateField(null=True, blank=True)  # from the ID number
+    # The birth date from the ID number, sealed: in clear it would rebuild
+    # the number with the masked copy (first 6 + last 4). Read it through
+    # ``birth_date`` or ``age_on``.
+    birth_date_cipher = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,6 +57,29 @@ class Borrower(models.Model):
 
     def __str__(self) -> str:
         return f"borrower {self.pk} {self.id_number_masked}"
+
+    @property
+    def birth_date(self) -> date | None:
+        """Return the decrypted birth date (None for a business)."""
+        from core.borrowers.fields import keyring
+
+        if not self.birth_date_cipher:
+            return None
+        return date.fromisoformat(keyring().decrypt(self.birth_date_cipher))
+
+    @birth_date.setter
+    def birth_date(self, value: date | None) -> None:
+        from core.borrowers.fields import keyring
+
+        self.birth_date_cipher = keyring().encrypt(value.isoformat()) if value else ""
+
+    def age_on(self, on: date) -> int | None:
+        """Return the borrower's age in whole years on ``on``, if known."""
+        birth = self.birth_date
+        if birth is None:
+            return None
+        had_birthday = (on.month, on.day) >= (birth.month, birth.day)
+        return on.year - birth.year - (0 if had_birthday else 1)
 
 
 class Consent(models.Model):

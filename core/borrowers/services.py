@@ -34,6 +34,7 @@ from core.pricing.rounding import is_whole_cents
 logger = logging.getLogger(__name__)
 
 SEALED_FIELDS = ("id_number", "mobile", "bank_card")
+ROTATED_FIELDS = (*SEALED_FIELDS, "birth_date")
 UPDATABLE = (
     "name",
     "mobile",
@@ -96,14 +97,31 @@ def _text(field: str, value: object, *, required: bool = False) -> str:
     return text
 
 
+# NUMERIC(14,2): the largest amount the column holds.
+MAX_INCOME = Decimal("999999999999.99")
+ACTOR_MAX_LENGTH = 150
+
+
 def _income(value: object) -> Decimal | None:
     if value is None:
         return None
-    if not isinstance(value, Decimal) or not is_whole_cents(value):
+    if not isinstance(value, Decimal) or not value.is_finite():
         raise InvalidInput.for_field("monthly_income", "must be a Decimal in cents")
     if value < 0:
         raise InvalidInput.for_field("monthly_income", "must not be negative")
+    if value > MAX_INCOME:
+        raise InvalidInput.for_field("monthly_income", f"at most {MAX_INCOME}")
+    if not is_whole_cents(value):
+        raise InvalidInput.for_field("monthly_income", "must be a Decimal in cents")
     return value
+
+
+def _actor_check(actor: object) -> str:
+    if not isinstance(actor, str) or not actor.strip():
+        raise InvalidInput.for_field("actor", "is required")
+    if len(actor) > ACTOR_MAX_LENGTH:
+        raise InvalidInput.for_field("actor", f"at most {ACTOR_MAX_LENGTH} characters")
+    return actor
 
 
 def _years(value: object) -> int | None:
@@ -141,13 +159,21 @@ def _apply(borrower: Borrower, field: str, cleaned: Any) -> None:
 
 
 def _consents_clean(consents: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    if isinstance(consents, str | bytes | Mapping) or not isinstance(
+        consents, Iterable
+    ):
+        raise InvalidInput.for_field("consents", "must be a list of consents")
     cleaned = []
     for index, consent in enumerate(consents):
         row = {}
-        for key in ("purpose", "text_version", "channel"):
+        for key, limit in (("purpose", 60), ("text_version", 40), ("channel", 30)):
             value = consent.get(key) if isinstance(consent, Mapping) else None
             if not isinstance(value, str) or not value.strip():
                 raise InvalidInput.for_field(f"consents[{index}].{key}", "is required")
+            if len(value.strip()) > limit:
+                raise InvalidInput.for_field(
+                    f"consents[{index}].{key}", f"at most {limit} characters"
+                )
             row[key] = value.strip()
         granted_at = consent.get("granted_at") or timezone.now()
         if not isinstance(granted_at, datetime):
@@ -184,6 +210,7 @@ def borrower_register(
     are left as they are (use ``borrower_update``). Raises InvalidInput
     naming the field; nothing is written then.
     """
+    actor = _actor_check(actor)
     kind = _kind_check(kind)
     parsed = id_number_parse(kind, id_number)
     values = {
@@ -257,6 +284,7 @@ def borrower_update(
     The ID number is the borrower's identity and cannot change. Raises
     InvalidInput naming the field, NotFound.
     """
+    actor = _actor_check(actor)
     cleaned = {}
     for field, value in changes.items():
         if field not in UPDATABLE:
@@ -322,12 +350,12 @@ def borrower_pii_rotate(*, batch_size: int = 500) -> int:
             if not batch:
                 return rotated
             for borrower in batch:
-                for field in SEALED_FIELDS:
+                for field in ROTATED_FIELDS:
                     token = getattr(borrower, f"{field}_cipher")
                     if token:
                         setattr(borrower, f"{field}_cipher", ring.rotate(token))
             Borrower.objects.bulk_update(
-                batch, [f"{field}_cipher" for field in SEALED_FIELDS]
+                batch, [f"{field}_cipher" for field in ROTATED_FIELDS]
             )
         rotated += len(batch)
         last_pk = batch[-1].pk
