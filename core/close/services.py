@@ -1,4 +1,4 @@
-"""Daily close (COB): accrue, age, penalise, classify, provision, advance.
+"""Daily close (COB): accrue, charge fees, age, penalise, classify, provision.
 
 Each business date is closed in one transaction, set-based over the whole
 book (core/close/sql.py), recorded by a CloseRun row keyed by the date and
@@ -133,6 +133,20 @@ def _day_post(day: date, started: datetime) -> CloseRun:
         )
         _balance(cursor, penalty_entry, accounts["4003"], credit=penalty)
         timings["penalty"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        for kind, statement in (
+            ("fee", sql.FEE_RECOGNITION),
+            ("late_fee", sql.LATE_FEE),
+        ):
+            fee_entry = _entry(cursor, day, kind)
+            _, fees = _one(
+                cursor,
+                statement,
+                {"day": day, "entry": fee_entry} | {"receivable": accounts["1103"]},
+            )
+            _balance(cursor, fee_entry, accounts["4002"], credit=fees)
+        timings["fees"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
         interest_entry = _entry(cursor, day, "interest")

@@ -60,6 +60,54 @@ WITH due AS (
 SELECT count(*), coalesce(sum(debit), 0) FROM lines
 """
 
+# Per-instalment fees become income on the instalment's due date, once.
+FEE_RECOGNITION = """
+WITH due AS (
+    SELECT i.id, i.loan_id, i.fee_due AS amount
+    FROM loans_instalment i JOIN loans_loan l ON l.id = i.loan_id
+    WHERE i.fee_recognised_on IS NULL AND i.due_date <= %(day)s AND i.number > 0
+      AND l.status IN ('active', 'overdue')
+), marked AS (
+    UPDATE loans_instalment i SET fee_recognised_on = %(day)s
+    FROM due WHERE i.id = due.id
+), per_loan AS (
+    SELECT loan_id, sum(amount) AS amount FROM due WHERE amount > 0 GROUP BY loan_id
+), loans AS (
+    UPDATE loans_loan l SET fee_outstanding = l.fee_outstanding + p.amount
+    FROM per_loan p WHERE l.id = p.loan_id
+), lines AS (
+    INSERT INTO ledger_journalline (entry_id, account_id, loan_id, debit, credit)
+    SELECT %(entry)s, %(receivable)s, loan_id, amount, 0 FROM per_loan
+    RETURNING debit
+)
+SELECT count(*), coalesce(sum(debit), 0) FROM lines
+"""
+
+# The product's late fee, once per instalment still unpaid after grace days.
+LATE_FEE = """
+WITH due AS (
+    SELECT i.id, i.loan_id, l.late_fee AS amount
+    FROM loans_instalment i JOIN loans_loan l ON l.id = i.loan_id
+    WHERE i.paid_off_on IS NULL AND i.late_fee_charged_on IS NULL
+      AND i.number > 0 AND i.due_date + l.grace_days < %(day)s
+      AND l.status IN ('active', 'overdue') AND l.late_fee > 0
+), charged AS (
+    UPDATE loans_instalment i SET fee_due = i.fee_due + due.amount,
+        late_fee_charged_on = %(day)s
+    FROM due WHERE i.id = due.id
+), per_loan AS (
+    SELECT loan_id, sum(amount) AS amount FROM due GROUP BY loan_id
+), loans AS (
+    UPDATE loans_loan l SET fee_outstanding = l.fee_outstanding + p.amount
+    FROM per_loan p WHERE l.id = p.loan_id
+), lines AS (
+    INSERT INTO ledger_journalline (entry_id, account_id, loan_id, debit, credit)
+    SELECT %(entry)s, %(receivable)s, loan_id, amount, 0 FROM per_loan
+    RETURNING debit
+)
+SELECT count(*), coalesce(sum(debit), 0) FROM lines
+"""
+
 # One pass over the book: the day's interest, days past due, bucket, tier,
 # status and the provision the tier requires, returned for the journal.
 BOOK = f"""

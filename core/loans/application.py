@@ -104,21 +104,37 @@ def _loan_close(loan: Loan, on: date, record: dict) -> list[Line]:
     Daily accruals are rounded per day, so at the end the interest
     receivable differs from the interest paid by cents (or by the interest
     paid ahead of accrual); that residue is taken to interest income.
+    Per-instalment fees paid ahead of their due date are booked as fee
+    income now, since no close will reach their due date on an open loan.
     """
     residue = loan.interest_accrued_unpaid
     release = loan.provision_balance
+    early = loan.instalments.filter(fee_recognised_on__isnull=True)
+    fees = sum(early.values_list("fee_due", flat=True), ZERO)
+    record["fee_instalments"] = list(early.values_list("number", flat=True))
+    early.update(fee_recognised_on=on)
     loan.interest_accrued_unpaid = ZERO
     loan.provision_balance = ZERO
+    loan.fee_outstanding += fees
     loan.status = LoanStatus.CLOSED
     loan.closed_on = on
     loan.dpd = 0
     loan.bucket = "0"
-    record.update(true_up=str(residue), provision_release=str(release), closed=True)
+    record["prior_classification"] = loan.classification
+    loan.classification = "normal"
+    record.update(
+        true_up=str(residue),
+        provision_release=str(release),
+        fees_recognised=str(fees),
+        closed=True,
+    )
     return [
         signed_line("4001", residue, loan.pk),
         signed_line("1102", -residue, loan.pk),
         Line("1190", debit=release, loan_id=loan.pk),
         Line("5002", credit=release, loan_id=loan.pk),
+        Line("1103", debit=fees, loan_id=loan.pk),
+        Line("4002", credit=fees, loan_id=loan.pk),
     ]
 
 
@@ -158,11 +174,15 @@ def allocation_undo(loan: Loan, repayment: Repayment, on: date) -> None:
     else:
         _instalments_unpay(loan, record["instalments"])
     loan.credit_balance -= Decimal(record["credit"])
+    if loan.credit_balance < 0:
+        raise Conflict(
+            f"repayment {repayment.pk} left a credit that was since refunded: "
+            "undoing it would owe the borrower a negative balance",
+            code="credit_refunded",
+            fields={"repayment_id": "its credit was refunded"},
+        )
     if record.get("closed"):
-        loan.interest_accrued_unpaid += Decimal(record["true_up"])
-        loan.provision_balance += Decimal(record["provision_release"])
-        loan.status = record["prior_status"]
-        loan.closed_on = None
+        _loan_reopen(loan, record)
     if repayment.entry is None:
         raise Conflict(f"repayment {repayment.pk} was never posted")
     journal_reverse(
@@ -171,6 +191,19 @@ def allocation_undo(loan: Loan, repayment: Repayment, on: date) -> None:
         idempotency_key=f"repayment:{repayment.pk}:undo:{repayment.applications}",
     )
     loan.save()
+
+
+def _loan_reopen(loan: Loan, record: dict) -> None:
+    """Undo ``_loan_close``: the loan owes again and is open."""
+    loan.interest_accrued_unpaid += Decimal(record["true_up"])
+    loan.provision_balance += Decimal(record["provision_release"])
+    loan.fee_outstanding -= Decimal(record.get("fees_recognised", "0"))
+    loan.instalments.filter(number__in=record.get("fee_instalments", [])).update(
+        fee_recognised_on=None
+    )
+    loan.classification = record.get("prior_classification", loan.classification)
+    loan.status = record["prior_status"]
+    loan.closed_on = None
 
 
 def _instalments_unpay(loan: Loan, paid: dict[str, dict[str, str]]) -> None:

@@ -1,7 +1,8 @@
 """Payment channels that pay a disbursement out (bank, payment institution).
 
 A channel is handed the loan, never an amount: it pays ``loan.principal``,
-so netting a fee out of a disbursement (砍头息) cannot be expressed.
+so netting a fee out of a disbursement (砍头息) cannot be expressed. A
+refund of a credit balance is the one payout that names an amount.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ class PaymentChannel(Protocol):
         """Pay the loan's full principal to the borrower; idempotent per key."""
         ...
 
+    def refund(
+        self, *, loan: Loan, amount: Decimal, idempotency_key: str
+    ) -> ChannelReceipt:
+        """Pay ``amount`` of the borrower's credit back; idempotent per key."""
+        ...
+
 
 @dataclass
 class SandboxChannel:
@@ -37,4 +44,10 @@ class SandboxChannel:
 
     def disburse(self, *, loan: Loan, idempotency_key: str) -> ChannelReceipt:
         self.payouts.setdefault(idempotency_key, loan.principal)
+        return ChannelReceipt(f"SBX-{idempotency_key}", self.payouts[idempotency_key])
+
+    def refund(
+        self, *, loan: Loan, amount: Decimal, idempotency_key: str
+    ) -> ChannelReceipt:
+        self.payouts.setdefault(idempotency_key, amount)
         return ChannelReceipt(f"SBX-{idempotency_key}", self.payouts[idempotency_key])

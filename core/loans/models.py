@@ -62,6 +62,8 @@ class Loan(models.Model):
     penalty_rate = _rate(default=Decimal(0))
     grace_days = models.PositiveIntegerField(default=0)
     fees = models.JSONField(default=list, blank=True)
+    # The product's late fees for one late instalment, priced at creation.
+    late_fee = _money()
     allocation_order = models.JSONField(default=list)
     funding_source = models.CharField(max_length=60, default="own_capital")
 
@@ -136,6 +138,10 @@ class Instalment(models.Model):
     fee_paid = _money()
     penalty_paid = _money()
     paid_off_on = models.DateField(null=True, blank=True)
+    # When the close charged this instalment's late fee (once at most).
+    late_fee_charged_on = models.DateField(null=True, blank=True)
+    # When the scheduled fee was booked as income (due date, or closure).
+    fee_recognised_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["loan", "number"]
@@ -183,6 +189,7 @@ class Repayment(models.Model):
     channel = models.CharField(max_length=30, default="sandbox")
     external_ref = models.CharField(max_length=100, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
     # Per instalment number, per bucket, plus 'credit' and 'interest_true_up'.
     allocation = models.JSONField(default=dict, blank=True)
     status = models.CharField(
@@ -218,7 +225,7 @@ class Repayment(models.Model):
 
 
 class PaymentInstruction(models.Model):
-    """A payment we asked a channel to make (disbursements)."""
+    """A payment we asked a channel to make (disbursements, credit refunds)."""
 
     class Status(models.TextChoices):
         SENT = "sent"
@@ -232,6 +239,7 @@ class PaymentInstruction(models.Model):
     amount = _money()
     channel = models.CharField(max_length=30)
     idempotency_key = models.CharField(max_length=200, unique=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
     external_ref = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -9,15 +9,18 @@ and money moves once.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.audit.services import audit_record
 from core.borrowers.models import Borrower
-from core.errors import Conflict, InvalidInput
+from core.close.models import BusinessDate
+from core.errors import Conflict, InvalidInput, NotFound
 from core.ledger.services import Line, journal_post
+from core.loans import requests
 from core.loans.aging import bucket_for, classification_for, days_past_due
 from core.loans.application import allocation_apply, allocation_undo, signed_line
 from core.loans.channels import PaymentChannel, SandboxChannel
@@ -32,14 +35,43 @@ from core.loans.models import (
 )
 from core.loans.terms import loan_terms_of
 from core.policy.services import pricing_check
+from core.pricing.fees import late_fee_due
 from core.pricing.payoff import PayoffQuote
-from core.pricing.rounding import ZERO, is_whole_cents
+from core.pricing.rounding import ZERO
 from core.pricing.schedule import Schedule, build_schedule
 from core.products.models import ProductVersion
+from tenants.guards import lending_allowed_check
 
 logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = (LoanStatus.ACTIVE, LoanStatus.OVERDUE)
+
+# A contract not paid out within this many days must be approved again.
+CONTRACT_VALID_DAYS = 30
+
+
+def business_date_current() -> date:
+    """Return the lender's business date, or today before the first close."""
+    current = BusinessDate.objects.filter(id=1).values_list("current", flat=True)
+    return current.first() or timezone.localdate()
+
+
+def _not_after_business_date(value: date, field: str) -> None:
+    current = BusinessDate.objects.filter(id=1).values_list("current", flat=True)
+    business = current.first()
+    if business is not None and value > business:
+        raise InvalidInput.for_field(
+            field, f"is after the business date {business.isoformat()}"
+        )
+
+
+def _loan_lock(loan_id: object) -> Loan:
+    if isinstance(loan_id, bool) or not isinstance(loan_id, int):
+        raise InvalidInput.for_field("loan_id", "must be a whole number")
+    loan = Loan.objects.select_for_update().filter(pk=loan_id).first()
+    if loan is None:
+        raise NotFound(f"loan {loan_id} does not exist", fields={"loan_id": "unknown"})
+    return loan
 
 
 def loan_create(
@@ -55,9 +87,17 @@ def loan_create(
     """Make an approved loan under an active product version.
 
     Builds the schedule from the version's terms, runs the pricing guard
-    and snapshots the annualised rate and the LPR. Raises InvalidInput,
-    Conflict (version not active) or PricingCeilingExceeded.
+    and snapshots the annualised rate and the LPR. Raises TenantSuspended,
+    InvalidInput, Conflict (version not active) or PricingCeilingExceeded.
     """
+    lending_allowed_check()
+    actor = requests.actor_check(actor)
+    if not isinstance(borrower, Borrower) or borrower.pk is None:
+        raise InvalidInput.for_field("borrower", "must be a registered borrower")
+    if not isinstance(product_version, ProductVersion):
+        raise InvalidInput.for_field("product_version", "must be a product version")
+    contract_date = requests.date_check(contract_date, "contract_date")
+    requests.text_check(funding_source, "funding_source", 60)
     if getattr(product_version, "status", None) != "active":
         raise Conflict(
             "the product version is not active",
@@ -82,6 +122,9 @@ def loan_create(
             penalty_rate=product_version.penalty_rate,
             grace_days=product_version.grace_days,
             fees=list(product_version.fees),
+            late_fee=late_fee_due(
+                terms.fees, principal=principal, rounding=terms.rounding
+            ),
             allocation_order=list(product_version.allocation_order),
             funding_source=funding_source,
             contract_date=contract_date,
@@ -128,6 +171,7 @@ def _instalments_write(loan: Loan, schedule: Schedule) -> None:
                 period_start=start,
                 due_date=start,
                 fee_due=schedule.upfront_fee_due,
+                fee_recognised_on=start,
             )
         )
     Instalment.objects.bulk_create(rows)
@@ -143,22 +187,38 @@ def loan_disburse(
 ) -> PaymentInstruction:
     """Pay the full principal out through ``channel`` and activate the loan.
 
-    The schedule is re-anchored on the disbursement date. Fees are booked
-    as receivables, never netted. A repeated key returns the first
-    instruction. Raises Conflict when the loan is not approved.
+    The schedule is re-anchored on the disbursement date and, when that is
+    not the contract date, priced again (annualised rate, LPR snapshot).
+    The upfront fee is booked as a receivable, never netted; per-instalment
+    fees are booked by the close as they fall due. A repeated key with the
+    same data returns the first instruction. Raises TenantSuspended,
+    InvalidInput, NotFound, Conflict (not approved, contract expired, key
+    reused) or PricingCeilingExceeded.
     """
+    on = requests.date_check(on, "on")
+    idempotency_key = requests.key_check(idempotency_key)
+    actor = requests.actor_check(actor)
     channel = channel or SandboxChannel()
+    request = requests.fingerprint(kind="disbursement", loan=loan_id, on=on)
     with transaction.atomic():
-        loan = Loan.objects.select_for_update().get(pk=loan_id)
+        loan = _loan_lock(loan_id)
         existing = PaymentInstruction.objects.filter(
             idempotency_key=idempotency_key
         ).first()
         if existing is not None:
             if existing.loan_id != loan.pk:
-                raise Conflict("idempotency key used for another loan")
+                raise Conflict(
+                    "idempotency key used for another loan",
+                    code="idempotency_key_reused",
+                    fields={"idempotency_key": "used for another loan"},
+                )
+            requests.same_request_check(existing.request_fingerprint, request)
             return existing
+        lending_allowed_check()
         _disbursement_check(loan, on)
         schedule = build_schedule(loan_terms_of(loan, start=on))
+        if on != loan.contract_date:
+            _loan_reprice(loan, schedule, on)
         _instalments_write(loan, schedule)
         receipt = channel.disburse(loan=loan, idempotency_key=idempotency_key)
         if receipt.amount_paid != loan.principal:
@@ -168,10 +228,11 @@ def loan_disburse(
             amount=receipt.amount_paid,
             channel=channel.name,
             idempotency_key=idempotency_key,
+            request_fingerprint=request,
             external_ref=receipt.external_ref,
             status=PaymentInstruction.Status.SETTLED,
         )
-        fees = schedule.upfront_fee_due + schedule.total_fee_due
+        fees = schedule.upfront_fee_due
         _loan_activate(loan, on, schedule, fees)
         journal_post(
             entry_date=on,
@@ -208,6 +269,22 @@ def _disbursement_check(loan: Loan, on: date) -> None:
         )
     if on < loan.contract_date:
         raise InvalidInput.for_field("on", "is before the contract date")
+    if on > loan.contract_date + timedelta(days=CONTRACT_VALID_DAYS):
+        raise Conflict(
+            f"the contract of {loan.contract_date.isoformat()} expired after "
+            f"{CONTRACT_VALID_DAYS} days; approve a new loan",
+            code="contract_expired",
+            fields={"on": "more than 30 days after the contract date"},
+        )
+
+
+def _loan_reprice(loan: Loan, schedule: Schedule, on: date) -> None:
+    """Price the schedule re-anchored on ``on``; refuse it above the ceiling."""
+    check = pricing_check(schedule=schedule, contract_date=on)
+    loan.annualised_rate = check.annualised_rate
+    loan.apr_method = check.method
+    loan.lpr_rate = check.lpr_rate
+    loan.lpr_date = check.lpr_date
 
 
 def _loan_activate(loan: Loan, on: date, schedule: Schedule, fees: Decimal) -> None:
@@ -233,19 +310,30 @@ def repayment_record(
 
     Overpayment becomes a credit balance (a liability); a loan owing
     nothing closes. On a written-off loan the money is a recovery. A
-    back-dated repayment is slotted in and later ones are replayed. A
-    repeated key returns the first repayment. Raises InvalidInput for a bad
-    amount, Conflict for a loan that cannot take money.
+    back-dated repayment is slotted in and later ones are replayed; days
+    past due are counted to the business date, never to ``received_on``.
+    A repeated key with the same data returns the first repayment. Raises
+    InvalidInput (bad value, ``received_on`` after the business date),
+    NotFound, Conflict for a loan that cannot take money or a reused key.
     """
-    _amount_check(amount)
+    amount = requests.amount_check(amount)
+    received_on = requests.date_check(received_on, "received_on")
+    idempotency_key = requests.key_check(idempotency_key)
+    actor = requests.actor_check(actor)
+    requests.text_check(channel, "channel", 30)
+    requests.text_check(external_ref, "external_ref", 100)
+    request = requests.fingerprint(
+        kind="repayment", loan=loan_id, amount=amount, on=received_on
+    )
     with transaction.atomic():
-        loan = Loan.objects.select_for_update().get(pk=loan_id)
+        loan = _loan_lock(loan_id)
         existing = Repayment.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _same_loan(existing, loan)
+            return _same_request(existing, loan, request)
         kind = _repayment_kind(loan)
         if loan.disbursed_on and received_on < loan.disbursed_on:
             raise InvalidInput.for_field("received_on", "is before the disbursement")
+        _not_after_business_date(received_on, "received_on")
         later = _posted_after(loan, received_on)
         for done in reversed(later):
             allocation_undo(loan, done, received_on)
@@ -257,11 +345,12 @@ def repayment_record(
             channel=channel,
             external_ref=external_ref,
             idempotency_key=idempotency_key,
+            request_fingerprint=request,
         )
         allocation_apply(loan, repayment)
         for done in later:
             allocation_apply(loan, done)
-        _aging_refresh(loan, received_on)
+        _aging_refresh(loan)
         audit_record(
             actor=actor,
             action=f"repayment.{kind}",
@@ -276,16 +365,14 @@ def repayment_record(
     return repayment
 
 
-def _amount_check(amount: Decimal) -> None:
-    if not is_whole_cents(amount) or amount <= 0:
-        raise InvalidInput.for_field(
-            "amount", "must be a positive Decimal in whole cents"
-        )
-
-
-def _same_loan(existing: Repayment, loan: Loan) -> Repayment:
+def _same_request(existing: Repayment, loan: Loan, request: str) -> Repayment:
     if existing.loan_id != loan.pk:
-        raise Conflict("idempotency key used for another loan")
+        raise Conflict(
+            "idempotency key used for another loan",
+            code="idempotency_key_reused",
+            fields={"idempotency_key": "used for another loan"},
+        )
+    requests.same_request_check(existing.request_fingerprint, request)
     return existing
 
 
@@ -300,32 +387,61 @@ def _repayment_kind(loan: Loan) -> str:
     )
 
 
+REPLAYED_KINDS = (RepaymentKind.REGULAR, RepaymentKind.SETTLEMENT)
+
+
 def _posted_after(loan: Loan, on: date) -> list[Repayment]:
     return list(
         loan.repayments.filter(
             status=RepaymentStatus.POSTED,
-            kind=RepaymentKind.REGULAR,
+            kind__in=REPLAYED_KINDS,
             received_on__gt=on,
         ).order_by("received_on", "id")
     )
 
 
-def _aging_refresh(loan: Loan, as_of: date) -> None:
-    """Recompute days past due and status from the instalments still unpaid."""
+def _aging_refresh(loan: Loan) -> None:
+    """Recompute days past due and status at the business date.
+
+    A loan left owing after a replay is open again, whatever its status
+    was: the close then accrues, ages and collects it.
+    """
+    unpaid = loan.instalments.filter(paid_off_on__isnull=True)
+    if loan.status == LoanStatus.CLOSED and unpaid.exists():
+        loan.status = LoanStatus.ACTIVE
+        loan.closed_on = None
     if loan.status not in OPEN_STATUSES:
         return
-    oldest = (
-        loan.instalments.filter(paid_off_on__isnull=True)
-        .order_by("due_date")
-        .values_list("due_date", flat=True)
-        .first()
-    )
-    loan.dpd = days_past_due(oldest, as_of)
+    oldest = unpaid.order_by("due_date").values_list("due_date", flat=True).first()
+    loan.dpd = days_past_due(oldest, business_date_current())
     loan.bucket = bucket_for(loan.dpd)
     loan.status = LoanStatus.OVERDUE if loan.dpd else LoanStatus.ACTIVE
     if classification_for(loan.dpd) == "normal":
         loan.classification = "normal"
-    loan.save(update_fields=["dpd", "bucket", "status", "classification", "updated_at"])
+    loan.save(
+        update_fields=[
+            "dpd",
+            "bucket",
+            "status",
+            "closed_on",
+            "classification",
+            "updated_at",
+        ]
+    )
+
+
+def _repayment_lock(repayment_id: object) -> tuple[Repayment, Loan]:
+    if isinstance(repayment_id, bool) or not isinstance(repayment_id, int):
+        raise InvalidInput.for_field("repayment_id", "must be a whole number")
+    target = Repayment.objects.filter(pk=repayment_id).first()
+    if target is None:
+        raise NotFound(
+            f"repayment {repayment_id} does not exist",
+            fields={"repayment_id": "unknown"},
+        )
+    loan = Loan.objects.select_for_update().get(pk=target.loan_id)
+    target.refresh_from_db()
+    return target, loan
 
 
 def repayment_reverse(
@@ -338,20 +454,29 @@ def repayment_reverse(
 ) -> Repayment:
     """Reverse a repayment (bounced, mistaken) and replay the ones after it.
 
-    Later repayments are undone newest first, the reversed one is undone,
-    then the later ones are re-applied oldest first, so each allocation is
-    what it would have been without the reversed money. Returns the
-    reversal record; a repeated key returns it again. Raises Conflict for a
-    repayment already reversed or a settlement.
+    Later repayments, early settlements included, are undone newest first,
+    the reversed one is undone, then the later ones are re-applied oldest
+    first, so each allocation is what it would have been without the
+    reversed money. A settlement that no longer covers the payoff stays
+    as a partial payment and the loan reopens owing the rest (ADR 0006).
+    Returns the reversal record; a repeated key returns it again. Raises
+    InvalidInput, NotFound, Conflict for a repayment already reversed, a
+    settlement, a written-off loan or a reused key.
     """
+    on = requests.date_check(on, "on")
+    idempotency_key = requests.key_check(idempotency_key)
+    actor = requests.actor_check(actor)
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 200:
+        raise InvalidInput.for_field("reason", "is required, at most 200 characters")
+    request = requests.fingerprint(
+        kind="reversal", repayment=repayment_id, on=on, reason=reason
+    )
     with transaction.atomic():
-        target = Repayment.objects.get(pk=repayment_id)
-        loan = Loan.objects.select_for_update().get(pk=target.loan_id)
+        target, loan = _repayment_lock(repayment_id)
         existing = Repayment.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _same_loan(existing, loan)
-        target.refresh_from_db()
-        _reversal_check(target)
+            return _same_request(existing, loan, request)
+        _reversal_check(target, loan, on)
         later = _posted_after_repayment(loan, target)
         for done in reversed(later):
             allocation_undo(loan, done, on)
@@ -366,10 +491,11 @@ def repayment_reverse(
             amount=target.amount,
             received_on=on,
             idempotency_key=idempotency_key,
+            request_fingerprint=request,
             reversal_of=target,
             allocation={"reason": reason, "replayed": [r.pk for r in later]},
         )
-        _aging_refresh(loan, on)
+        _aging_refresh(loan)
         audit_record(
             actor=actor,
             action="repayment.reversed",
@@ -380,18 +506,32 @@ def repayment_reverse(
     return reversal
 
 
-def _reversal_check(target: Repayment) -> None:
+def _reversal_check(target: Repayment, loan: Loan, on: date) -> None:
     if target.status != RepaymentStatus.POSTED:
         raise Conflict(f"repayment {target.pk} is already {target.status}")
     if target.kind not in (RepaymentKind.REGULAR, RepaymentKind.RECOVERY):
-        raise Conflict(f"a {target.kind} repayment cannot be reversed here")
+        raise Conflict(
+            f"a {target.kind} repayment cannot be reversed here",
+            fields={"repayment_id": target.kind},
+        )
+    if loan.status == LoanStatus.WRITTEN_OFF and target.kind != RepaymentKind.RECOVERY:
+        raise Conflict(
+            "the loan was written off after this repayment: reversing it would "
+            "put a receivable back on a written-off loan; record the returned "
+            "money as a write-off adjustment instead",
+            code="loan_written_off",
+            fields={"repayment_id": "made before the write-off"},
+        )
+    if on < target.received_on:
+        raise InvalidInput.for_field("on", "is before the repayment reversed")
+    _not_after_business_date(on, "on")
 
 
 def _posted_after_repayment(loan: Loan, target: Repayment) -> list[Repayment]:
     if target.kind == RepaymentKind.RECOVERY:
         return []
     later = loan.repayments.filter(
-        status=RepaymentStatus.POSTED, kind=RepaymentKind.REGULAR
+        status=RepaymentStatus.POSTED, kind__in=REPLAYED_KINDS
     ).exclude(pk=target.pk)
     return [
         r
@@ -414,14 +554,22 @@ def loan_settle_early(
     interest to ``on``; later interest and per-instalment fees waived),
     then ``amount`` is applied like a repayment; anything above the quote
     becomes a credit balance. Raises InvalidInput when ``amount`` is short
-    of the quote, Conflict when repayments dated after ``on`` exist.
+    of the quote or ``on`` is before disbursement or after the business
+    date, NotFound, Conflict when repayments dated after ``on`` exist or
+    the key was used for another request.
     """
-    _amount_check(amount)
+    on = requests.date_check(on, "on")
+    amount = requests.amount_check(amount)
+    idempotency_key = requests.key_check(idempotency_key)
+    actor = requests.actor_check(actor)
+    request = requests.fingerprint(
+        kind="settlement", loan=loan_id, amount=amount, on=on
+    )
     with transaction.atomic():
-        loan = Loan.objects.select_for_update().get(pk=loan_id)
+        loan = _loan_lock(loan_id)
         existing = Repayment.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _same_loan(existing, loan)
+            return _same_request(existing, loan, request)
         quote = _settlement_check(loan, on, amount)
         waived = _instalments_cut_to_quote(loan, on, quote)
         loan.fee_outstanding -= waived
@@ -439,6 +587,7 @@ def loan_settle_early(
             amount=amount,
             received_on=on,
             idempotency_key=idempotency_key,
+            request_fingerprint=request,
         )
         allocation_apply(loan, repayment)
         audit_record(
@@ -462,6 +611,9 @@ def _settlement_check(loan: Loan, on: date, amount: Decimal) -> PayoffQuote:
         raise Conflict(
             f"loan {loan.pk} is {loan.status}", fields={"status": loan.status}
         )
+    if loan.disbursed_on and on < loan.disbursed_on:
+        raise InvalidInput.for_field("on", "is before the disbursement")
+    _not_after_business_date(on, "on")
     if _posted_after(loan, on):
         raise Conflict("repayments dated after the payoff date exist")
     quote = loan_settlement_quote(loan, on=on)
@@ -473,11 +625,17 @@ def _settlement_check(loan: Loan, on: date, amount: Decimal) -> PayoffQuote:
 
 
 def _instalments_cut_to_quote(loan: Loan, on: date, quote: PayoffQuote) -> Decimal:
-    """Reshape the instalments not yet due; return the fees waived."""
+    """Reshape the instalments not yet due; return the booked fees waived.
+
+    A per-instalment fee not yet booked as income (its due date has not
+    been closed) is dropped without an entry; one already booked is
+    waived against fee income.
+    """
     waived = ZERO
     not_yet = list(loan.instalments.filter(due_date__gt=on).order_by("number"))
     for index, instalment in enumerate(not_yet):
-        waived += instalment.fee_due - instalment.fee_paid
+        if instalment.fee_recognised_on is not None:
+            waived += instalment.fee_due - instalment.fee_paid
         instalment.fee_due = instalment.fee_paid
         if index == 0:
             instalment.principal_due = (
@@ -500,18 +658,28 @@ def loan_write_off(
 
     Every receivable of the loan is cleared: the provision held absorbs
     what it can and the rest is write-off expense. Later money is a
-    recovery (``repayment_record``). Raises Conflict unless the loan is
-    active or overdue; a repeated key returns the loan unchanged.
+    recovery (``repayment_record``). Raises InvalidInput, NotFound,
+    Conflict unless the loan is active or overdue; a repeated key with
+    the same data returns the loan unchanged.
     """
+    on = requests.date_check(on, "on")
+    idempotency_key = requests.key_check(idempotency_key)
+    actor = requests.actor_check(actor)
     with transaction.atomic():
-        loan = Loan.objects.select_for_update().get(pk=loan_id)
+        loan = _loan_lock(loan_id)
         key = f"write_off:{idempotency_key}"
-        if loan.status == LoanStatus.WRITTEN_OFF and _entry_exists(key):
+        entry = _entry_by_key(key)
+        if entry is not None:
+            if entry.loan_id != loan.pk or entry.entry_date != on:
+                requests.same_request_check("first request", "another request")
             return loan
         if loan.status not in OPEN_STATUSES:
             raise Conflict(
                 f"loan {loan.pk} is {loan.status}", fields={"status": loan.status}
             )
+        if on < loan.disbursed_on:
+            raise InvalidInput.for_field("on", "is before the disbursement")
+        _not_after_business_date(on, "on")
         lines, total = _write_off_lines(loan)
         loan.written_off_amount = total
         for field in (
@@ -537,10 +705,87 @@ def loan_write_off(
     return loan
 
 
-def _entry_exists(key: str) -> bool:
+def _entry_by_key(key: str):  # type: ignore[no-untyped-def]
     from core.ledger.models import JournalEntry
 
-    return JournalEntry.objects.filter(idempotency_key=key).exists()
+    return JournalEntry.objects.filter(idempotency_key=key).first()
+
+
+def credit_balance_refund(
+    *,
+    loan_id: int,
+    amount: Decimal,
+    on: date,
+    idempotency_key: str,
+    channel: PaymentChannel | None = None,
+    actor: str,
+) -> PaymentInstruction:
+    """Pay part or all of a loan's credit balance back to the borrower.
+
+    Posts Dr borrower credit (2101) / Cr cash (1001) for what the channel
+    paid. A repeated key with the same data returns the first instruction.
+    Raises InvalidInput (bad value, more than the credit held, a date
+    outside disbursement..business date), NotFound, Conflict (reused key).
+    """
+    amount = requests.amount_check(amount)
+    on = requests.date_check(on, "on")
+    idempotency_key = requests.key_check(idempotency_key)
+    actor = requests.actor_check(actor)
+    channel = channel or SandboxChannel()
+    request = requests.fingerprint(kind="refund", loan=loan_id, amount=amount, on=on)
+    with transaction.atomic():
+        loan = _loan_lock(loan_id)
+        existing = PaymentInstruction.objects.filter(
+            idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            if existing.loan_id != loan.pk or existing.kind != "refund":
+                requests.same_request_check("first request", "another request")
+            requests.same_request_check(existing.request_fingerprint, request)
+            return existing
+        _refund_check(loan, amount, on)
+        receipt = channel.refund(
+            loan=loan, amount=amount, idempotency_key=idempotency_key
+        )
+        if receipt.amount_paid != amount:
+            raise Conflict("the channel refunded an amount other than asked")
+        instruction = PaymentInstruction.objects.create(
+            loan=loan,
+            kind="refund",
+            amount=amount,
+            channel=channel.name,
+            idempotency_key=idempotency_key,
+            request_fingerprint=request,
+            external_ref=receipt.external_ref,
+            status=PaymentInstruction.Status.SETTLED,
+        )
+        loan.credit_balance -= amount
+        loan.save()
+        journal_post(
+            entry_date=on,
+            kind="credit_refund",
+            loan=loan,
+            idempotency_key=f"refund:{idempotency_key}",
+            lines=[Line("2101", debit=amount), Line("1001", credit=amount)],
+        )
+        audit_record(
+            actor=actor,
+            action="loan.credit_refunded",
+            object_type="loan",
+            object_id=loan.pk,
+            data={"amount": str(amount), "on": on.isoformat()},
+        )
+    return instruction
+
+
+def _refund_check(loan: Loan, amount: Decimal, on: date) -> None:
+    if amount > loan.credit_balance:
+        raise InvalidInput.for_field(
+            "amount", f"more than the credit balance {loan.credit_balance}"
+        )
+    if loan.disbursed_on is None or on < loan.disbursed_on:
+        raise InvalidInput.for_field("on", "is before the disbursement")
+    _not_after_business_date(on, "on")
 
 
 def _write_off_lines(loan: Loan) -> tuple[list[Line], Decimal]:
@@ -555,7 +800,7 @@ def _write_off_lines(loan: Loan) -> tuple[list[Line], Decimal]:
     lines = [
         Line("1101", credit=loan.principal_outstanding),
         signed_line("1102", -loan.interest_accrued_unpaid, loan.pk),
-        Line("1103", credit=loan.fee_outstanding),
+        signed_line("1103", -loan.fee_outstanding, loan.pk),
         Line("1104", credit=loan.penalty_outstanding),
         Line("1190", debit=loan.provision_balance),
         signed_line("5001", total - used, loan.pk),
