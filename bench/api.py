@@ -7,6 +7,8 @@ sandbox data sources) and an API key; measures pgbench TPC-B (-s 4, -c 4,
 
 - single: POST /api/v1/applications/instant (new borrower + application,
   answered with the decision) from 8 client threads for BENCH_SECONDS;
+- read (context only): GET /api/v1/products/{code} for 5 s, the cost of
+  routing, key auth, rate limit and serialisation without the decision;
 - batch: BENCH_BATCHES batches of 500 applications posted together,
   decided by the worker; decisions per second from first POST to last
   batch done.
@@ -302,6 +304,27 @@ def single_run(base: str, headers: dict) -> dict:
     }
 
 
+def read_rps(base: str, headers: dict, seconds: float = 5.0) -> float:
+    """Return GET /products/{code} rps at CLIENTS: the API's own overhead."""
+    import httpx
+
+    stop_at = time.monotonic() + seconds
+    counts = [0] * CLIENTS
+
+    def client(index: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            while time.monotonic() < stop_at:
+                if http.get("/products/working-capital").status_code == 200:
+                    counts[index] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 30)
+    return sum(counts) / seconds
+
+
 def batch_run(base: str, headers: dict) -> dict:
     """Post BATCHES batches of 500 together; time until all are decided."""
     import httpx
@@ -354,6 +377,8 @@ def main() -> None:
     processes = servers_start(port, broker_dir)
     try:
         _wait_ready(base, headers)
+        read = read_rps(base, headers)
+        print(f"read (GET /products/{{code}}, {CLIENTS} clients): {read:.0f} rps")
         single = single_run(base, headers)
         print(
             f"single (instant application, {CLIENTS} clients, {SECONDS:.0f} s): "
@@ -387,6 +412,7 @@ def main() -> None:
         "pgbench_tps": round(tps, 1),
         "single_ratio": round(single["rps"] / tps, 3) if tps else None,
         "batch_ratio": round(batch["decisions_per_s"] / tps, 3) if tps else None,
+        "read_rps": round(read, 1),
     }
     print(json.dumps(summary))
 
