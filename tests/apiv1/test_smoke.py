@@ -16,3 +16,54 @@ def test_a_request_without_a_key_is_401_in_the_error_shape(client):
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthenticated"
+
+
+def test_the_openapi_document_needs_no_key(client):
+    response = client.get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "Jinqiao API"
+
+
+def test_the_docs_page_loads_its_assets_from_our_host(client):
+    page = client.get("/api/v1/docs")
+    asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "/api/v1/docs/assets/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower() and "//unpkg" not in html
+    assert asset.status_code == 200
+    assert client.get("/api/v1/docs/assets/settings.py").status_code == 404
+
+
+def test_a_closed_lenders_keys_are_refused(api_a, tenant_a):
+    tenant_a.status = "closed"
+    tenant_a.save()
+
+    response = api_a.get("/products")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "tenant_closed"
+
+
+def test_a_suspended_lender_cannot_apply(api_a, tenant_a):
+    from tests.apiv1.factories import borrower_body
+
+    tenant_a.status, tenant_a.status_reason = "suspended", "unpaid invoice"
+    tenant_a.save()
+
+    response = api_a.post(
+        "/applications/instant",
+        {
+            "borrower": borrower_body(),
+            "application": {
+                "product_code": "working-capital",
+                "amount": "10000.00",
+                "term": 6,
+            },
+        },
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "tenant_suspended"
