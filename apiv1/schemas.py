@@ -6,12 +6,13 @@ digits and 2 decimals; it is written as a string in responses.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
+from django.utils import timezone
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 MoneyOrZero = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
@@ -19,6 +20,27 @@ Rate = Annotated[Decimal, Field(max_digits=12, decimal_places=6)]
 Text = Annotated[str, Field(max_length=200)]
 
 T = TypeVar("T")
+
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+# A business date: bounded, so date arithmetic downstream cannot overflow.
+Day = Annotated[date, Field(ge=EARLIEST, le=LATEST)]
+
+
+def _moment(value: datetime) -> datetime:
+    """Return an aware UTC datetime within the business range, or refuse."""
+    if value.tzinfo is None:
+        value = timezone.make_aware(value)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    if not EARLIEST <= value.date() <= LATEST:
+        raise ValueError(f"must be from {EARLIEST} to {LATEST}")
+    return value
+
+
+# A timestamp filter: naive means Beijing time; any offset is normalised.
+Moment = Annotated[datetime, AfterValidator(_moment)]
 
 
 class In(Schema):
@@ -93,7 +115,7 @@ class ConsentIn(In):
     purpose: Annotated[str, Field(min_length=1, max_length=60)]
     text_version: Annotated[str, Field(min_length=1, max_length=40)]
     channel: Annotated[str, Field(min_length=1, max_length=30)]
-    granted_at: datetime | None = None
+    granted_at: Moment | None = None
 
 
 class BorrowerIn(In):
@@ -171,7 +193,7 @@ class QuoteIn(In):
     product_code: Annotated[str, Field(min_length=1, max_length=40)]
     principal: Money
     term: Annotated[int, Field(ge=1, le=3660)]
-    start_date: date | None = Field(None, description="Defaults to today (Beijing).")
+    start_date: Day | None = Field(None, description="Defaults to today (Beijing).")
 
 
 class QuoteOut(Schema):
@@ -220,7 +242,7 @@ class LoanOut(Schema):
 
 
 class DisburseIn(In):
-    on: date | None = Field(None, description="Defaults to today (Beijing).")
+    on: Day | None = Field(None, description="Defaults to today (Beijing).")
 
 
 class DisbursementOut(Schema):
@@ -235,7 +257,7 @@ class DisbursementOut(Schema):
 
 class RepaymentIn(In):
     amount: Money
-    received_on: date | None = Field(None, description="Defaults to today.")
+    received_on: Day | None = Field(None, description="Defaults to today.")
     channel: Annotated[str, Field(min_length=1, max_length=30)] = "sandbox"
     external_ref: Annotated[str, Field(max_length=100)] = ""
 
@@ -267,7 +289,7 @@ class SettlementQuoteOut(Schema):
 
 class SettleIn(In):
     amount: Money
-    on: date | None = Field(None, description="Defaults to today.")
+    on: Day | None = Field(None, description="Defaults to today.")
 
 
 class SettlementOut(Schema):
@@ -422,4 +444,4 @@ class BatchOut(Schema):
 
 class LoanCreateIn(In):
     application_id: Annotated[int, Field(ge=1, le=2**62)]
-    contract_date: date | None = Field(None, description="Defaults to today.")
+    contract_date: Day | None = Field(None, description="Defaults to today.")

@@ -3,7 +3,6 @@ the single-call instant application and batches of up to 500."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -23,6 +22,7 @@ from apiv1.schemas import (
     BatchOut,
     InstantIn,
     InstantOut,
+    Moment,
     Page,
     responses,
 )
@@ -37,8 +37,8 @@ router = Router(tags=["applications"])
 class ApplicationFilters(ListQuery):
     status: ApplicationStatus | None = None
     borrower_id: int | None = Field(None, ge=1, le=2**62)
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: Moment | None = None
+    created_before: Moment | None = None
 
 
 def application_out(application: Application) -> dict[str, Any]:

@@ -3,7 +3,6 @@ key has the 'pii' scope; each reveal is audited."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -17,6 +16,7 @@ from apiv1.schemas import (
     BorrowerIn,
     BorrowerOut,
     BorrowerPatch,
+    Moment,
     Page,
     responses,
 )
@@ -29,8 +29,8 @@ router = Router(tags=["borrowers"])
 
 
 class BorrowerFilters(ListQuery):
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: Moment | None = None
+    created_before: Moment | None = None
 
 
 def borrower_out(borrower: Borrower, *, reveal_by: str | None = None) -> dict[str, Any]:

@@ -4,7 +4,7 @@ statement."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
@@ -17,11 +17,13 @@ from apiv1.auth import key_actor
 from apiv1.idempotency import HEADER, idempotent
 from apiv1.pagination import ListQuery, paginate
 from apiv1.schemas import (
+    Day,
     DisburseIn,
     DisbursementOut,
     LoanCreateIn,
     LoanInstalmentOut,
     LoanOut,
+    Moment,
     Page,
     QuoteIn,
     QuoteOut,
@@ -54,8 +56,8 @@ router = Router(tags=["loans"])
 class LoanFilters(ListQuery):
     status: LoanStatus | None = None
     borrower_id: int | None = Field(None, ge=1, le=2**62)
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: Moment | None = None
+    created_before: Moment | None = None
 
 
 def _today(value: date | None) -> date:
@@ -241,7 +243,7 @@ def repayments_list(request: HttpRequest, loan_id: int) -> list[Any]:
     summary="Quote early settlement on a date (interest to that date only)",
 )
 def settlement_quote(
-    request: HttpRequest, loan_id: int, on: date | None = None
+    request: HttpRequest, loan_id: int, on: Day | None = None
 ) -> dict[str, Any]:
     loan = loan_get(loan_id=loan_id)
     quote = loan_settlement_quote(loan, on=_today(on))

@@ -144,6 +144,15 @@ def test_bad_query_values_are_422_not_500(api_a):
     assert api_a.get("/loans?status=bogus").status_code == 422
     assert api_a.get("/loans?created_after=yesterday").status_code == 422
     assert api_a.get("/loans/99999999999999999999999").status_code == 404
+    odd_offset = "0704-01-05T18:57:12-23:03"
+    assert api_a.get(f"/applications?created_before={odd_offset}").status_code == 422
+    assert (
+        api_a.get("/loans?created_after=0001-01-01T00:00:00%2B14:00").status_code == 422
+    )
+    assert (
+        api_a.get("/loans?created_after=2027-01-01T00:00:00-23:59").status_code == 200
+    )
+    assert api_a.get("/loans/1/settlement-quote?on=0001-01-01").status_code == 422
 
 
 def test_unknown_paths_and_ids_are_404_in_the_error_shape(api_a):
