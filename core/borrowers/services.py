@@ -263,7 +263,8 @@ def _borrower_get_or_create(
     existing = _borrower_by_index(sealed_id.index)
     if existing is not None:
         return existing, False
-    borrower = Borrower(kind=kind, birth_date=birth_date)
+    borrower = Borrower(kind=kind)
+    borrower.birth_date = birth_date
     _apply(borrower, "id_number", sealed_id)
     for field, cleaned in values.items():
         _apply(borrower, field, cleaned)

@@ -19,6 +19,7 @@ from core.audit.services import audit_record
 from core.borrowers.models import Borrower
 from core.close.models import BusinessDate
 from core.errors import Conflict, InvalidInput, NotFound
+from core.ledger.models import JournalEntry
 from core.ledger.services import Line, journal_post
 from core.loans import requests
 from core.loans.aging import bucket_for, classification_for, days_past_due
@@ -677,7 +678,7 @@ def loan_write_off(
             raise Conflict(
                 f"loan {loan.pk} is {loan.status}", fields={"status": loan.status}
             )
-        if on < loan.disbursed_on:
+        if loan.disbursed_on is None or on < loan.disbursed_on:
             raise InvalidInput.for_field("on", "is before the disbursement")
         _not_after_business_date(on, "on")
         lines, total = _write_off_lines(loan)
@@ -705,9 +706,7 @@ def loan_write_off(
     return loan
 
 
-def _entry_by_key(key: str):  # type: ignore[no-untyped-def]
-    from core.ledger.models import JournalEntry
-
+def _entry_by_key(key: str) -> JournalEntry | None:
     return JournalEntry.objects.filter(idempotency_key=key).first()
 
 

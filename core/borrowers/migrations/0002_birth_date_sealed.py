@@ -7,8 +7,10 @@ def birth_dates_seal(apps, schema_editor):
     from core.borrowers.fields import keyring
 
     Borrower = apps.get_model("borrowers", "Borrower")
-    ring = keyring()
     rows = Borrower.objects.filter(birth_date__isnull=False).only("birth_date")
+    if not rows.exists():
+        return  # a new schema: no key needed
+    ring = keyring()
     for borrower in rows.iterator():
         borrower.birth_date_cipher = ring.encrypt(borrower.birth_date.isoformat())
         borrower.save(update_fields=["birth_date_cipher"])
@@ -20,8 +22,11 @@ def birth_dates_unseal(apps, schema_editor):
     from core.borrowers.fields import keyring
 
     Borrower = apps.get_model("borrowers", "Borrower")
+    rows = Borrower.objects.exclude(birth_date_cipher="")
+    if not rows.exists():
+        return
     ring = keyring()
-    for borrower in Borrower.objects.exclude(birth_date_cipher="").iterator():
+    for borrower in rows.iterator():
         plain = ring.decrypt(borrower.birth_date_cipher)
         borrower.birth_date = datetime.date.fromisoformat(plain)
         borrower.save(update_fields=["birth_date"])
