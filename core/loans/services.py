@@ -417,8 +417,7 @@ def _aging_refresh(loan: Loan) -> None:
     loan.dpd = days_past_due(oldest, business_date_current())
     loan.bucket = bucket_for(loan.dpd)
     loan.status = LoanStatus.OVERDUE if loan.dpd else LoanStatus.ACTIVE
-    if classification_for(loan.dpd) == "normal":
-        loan.classification = "normal"
+    loan.classification = classification_for(loan.dpd)
     loan.save(
         update_fields=[
             "dpd",

@@ -66,6 +66,7 @@ def test_back_dated_partial_payment_ages_the_loan_at_the_business_date(in_tenant
     loan.refresh_from_db()
     assert loan.dpd == 33  # 15 Feb to 20 Mar, not to the payment's 10 Feb
     assert loan.bucket == "31-60"
+    assert loan.classification == "special_mention"
     assert loan.status == LoanStatus.OVERDUE
 
 
