@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import date
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -60,6 +61,37 @@ def event_emit(
     return OutboxEvent(
         pk=row[0], type=type, payload=payload, dedupe_key=key, created_at=row[1]
     )
+
+
+_OVERDUE_INSERT = """
+INSERT INTO apiv1_outboxevent (type, payload, dedupe_key, created_at)
+SELECT 'loan.overdue',
+       jsonb_build_object(
+           'loan_id', l.id, 'borrower_id', l.borrower_id, 'status', l.status,
+           'principal', l.principal::text,
+           'principal_outstanding', l.principal_outstanding::text,
+           'dpd', l.dpd, 'overdue_since', (%(day)s::date - l.dpd)::text),
+       'loan.overdue:' || l.id || ':' || (%(day)s::date - l.dpd)::text,
+       now()
+FROM loans_loan l
+WHERE l.status = 'overdue' AND l.dpd > 0
+ON CONFLICT (dedupe_key) DO NOTHING
+"""
+
+
+def loan_overdue_events_emit(*, day: date) -> int:
+    """Emit loan.overdue once per overdue episode, set-based, for ``day``.
+
+    For the daily close, which moves loans to overdue in SQL (no post_save):
+    call it inside the close's transaction after ageing. An episode is
+    keyed by the day it started (``day - dpd``), so re-running a close or
+    a loan staying overdue emits nothing new. Returns the events written;
+    ``outbox_sweep`` (beat) queues their delivery.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_OVERDUE_INSERT, {"day": day})
+        written = cursor.rowcount
+    return written
 
 
 def _payload_id(payload: dict[str, Any]) -> str:

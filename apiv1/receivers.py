@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from apiv1.outbox import event_emit
 from core.loans.models import Loan, LoanStatus, Repayment, RepaymentKind
@@ -35,15 +36,18 @@ def loan_payload(loan: Loan) -> dict[str, Any]:
 
 @receiver(post_save, sender=Loan, dispatch_uid="apiv1_loan_events")
 def loan_saved(sender: Any, instance: Loan, created: bool, **kwargs: Any) -> None:
-    if instance.status == LoanStatus.ACTIVE and instance.disbursed_on:
+    if created:
+        event_emit("loan.created", loan_payload(instance))
+    elif instance.status == LoanStatus.ACTIVE and instance.disbursed_on:
         event_emit(
             "loan.disbursed",
             {**loan_payload(instance), "disbursed_on": str(instance.disbursed_on)},
             dedupe_key=f"loan.disbursed:{instance.pk}",
         )
     elif instance.status == LoanStatus.OVERDUE:
-        # One event per overdue episode, keyed by the day it started.
-        started = instance.updated_at.date() - timedelta(days=instance.dpd)
+        # One event per overdue episode, keyed by the day it started (as
+        # outbox.loan_overdue_events_emit keys the daily close's).
+        started = timezone.localdate() - timedelta(days=instance.dpd)
         event_emit(
             "loan.overdue",
             loan_payload(instance),

@@ -240,3 +240,34 @@ def test_the_sweep_dispatches_stale_events_and_settles_unwanted_ones(
 
     assert settled == 2
     assert len(receiver.requests) == 1
+
+
+def test_the_close_emits_loan_overdue_once_per_episode(tenant_a):
+    from datetime import date
+
+    from apiv1.outbox import loan_overdue_events_emit
+    from core.loans.models import Loan
+    from tests.apiv1.factories import loan_approved_make
+
+    with tenant_context(tenant_a):
+        loan = loan_approved_make()
+        Loan.objects.filter(pk=loan.pk).update(status="overdue", dpd=3)
+
+        first = loan_overdue_events_emit(day=date(2027, 3, 10))
+        next_day = Loan.objects.filter(pk=loan.pk).update(dpd=4)
+        again = loan_overdue_events_emit(day=date(2027, 3, 11))
+        event = OutboxEvent.objects.get(type="loan.overdue", payload__loan_id=loan.pk)
+
+    assert (first, next_day, again) == (1, 1, 0)
+    assert event.payload["overdue_since"] == "2027-03-07"
+
+
+def test_a_new_loan_emits_loan_created(tenant_a):
+    from tests.apiv1.factories import loan_approved_make
+
+    with tenant_context(tenant_a):
+        loan = loan_approved_make()
+
+        assert OutboxEvent.objects.filter(
+            type="loan.created", payload__loan_id=loan.pk
+        ).exists()
