@@ -61,11 +61,14 @@ SELECT count(*), coalesce(sum(debit), 0) FROM lines
 """
 
 # Per-instalment fees become income on the instalment's due date, once.
+# An instalment without a scheduled fee is never marked (the late-fee pass
+# marks it when it books a late fee), so the pass reads only fee rows.
 FEE_RECOGNITION = """
 WITH due AS (
     SELECT i.id, i.loan_id, i.fee_due AS amount
     FROM loans_instalment i JOIN loans_loan l ON l.id = i.loan_id
-    WHERE i.fee_recognised_on IS NULL AND i.due_date <= %(day)s AND i.number > 0
+    WHERE i.fee_recognised_on IS NULL AND i.fee_due > 0
+      AND i.due_date <= %(day)s AND i.number > 0
       AND l.status IN ('active', 'overdue')
 ), marked AS (
     UPDATE loans_instalment i SET fee_recognised_on = %(day)s
@@ -87,13 +90,14 @@ SELECT count(*), coalesce(sum(debit), 0) FROM lines
 LATE_FEE = """
 WITH due AS (
     SELECT i.id, i.loan_id, l.late_fee AS amount
-    FROM loans_instalment i JOIN loans_loan l ON l.id = i.loan_id
-    WHERE i.paid_off_on IS NULL AND i.late_fee_charged_on IS NULL
+    FROM loans_loan l JOIN loans_instalment i ON i.loan_id = l.id
+    WHERE l.late_fee > 0 AND l.status IN ('active', 'overdue')
+      AND i.paid_off_on IS NULL AND i.late_fee_charged_on IS NULL
       AND i.number > 0 AND i.due_date + l.grace_days < %(day)s
-      AND l.status IN ('active', 'overdue') AND l.late_fee > 0
 ), charged AS (
     UPDATE loans_instalment i SET fee_due = i.fee_due + due.amount,
-        late_fee_charged_on = %(day)s
+        late_fee_charged_on = %(day)s,
+        fee_recognised_on = coalesce(i.fee_recognised_on, %(day)s)
     FROM due WHERE i.id = due.id
 ), per_loan AS (
     SELECT loan_id, sum(amount) AS amount FROM due GROUP BY loan_id

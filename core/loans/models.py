@@ -63,7 +63,9 @@ class Loan(models.Model):
     grace_days = models.PositiveIntegerField(default=0)
     fees = models.JSONField(default=list, blank=True)
     # The product's late fees for one late instalment, priced at creation.
-    late_fee = _money()
+    late_fee = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal(0), db_default=Decimal(0)
+    )
     allocation_order = models.JSONField(default=list)
     funding_source = models.CharField(max_length=60, default="own_capital")
 
@@ -102,7 +104,13 @@ class Loan(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            # The close's late-fee pass starts from the few loans with one.
+            models.Index(
+                fields=["id"], name="loan_late_fee_idx", condition=Q(late_fee__gt=0)
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="loan_principal_positive", condition=Q(principal__gt=0)
@@ -161,6 +169,12 @@ class Instalment(models.Model):
                 name="instalment_due_unpaid_idx",
                 condition=Q(paid_off_on__isnull=True),
             ),
+            # Scheduled fees the close has still to book as income.
+            models.Index(
+                fields=["due_date"],
+                name="instalment_fee_unbooked_idx",
+                condition=Q(fee_recognised_on__isnull=True, fee_due__gt=0),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -189,7 +203,7 @@ class Repayment(models.Model):
     channel = models.CharField(max_length=30, default="sandbox")
     external_ref = models.CharField(max_length=100, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
-    request_fingerprint = models.CharField(max_length=64, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True, db_default="")
     # Per instalment number, per bucket, plus 'credit' and 'interest_true_up'.
     allocation = models.JSONField(default=dict, blank=True)
     status = models.CharField(
@@ -239,7 +253,7 @@ class PaymentInstruction(models.Model):
     amount = _money()
     channel = models.CharField(max_length=30)
     idempotency_key = models.CharField(max_length=200, unique=True)
-    request_fingerprint = models.CharField(max_length=64, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True, db_default="")
     external_ref = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
     created_at = models.DateTimeField(auto_now_add=True)
