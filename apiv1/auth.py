@@ -44,15 +44,21 @@ class ApiKeyAuth(HttpBearer):
                 code="scope_missing",
                 fields={"scope": str(needed)},
             )
-        connection.set_tenant(tenant)
-        request.tenant = tenant
+        connection.set_tenant(tenant)  # type: ignore[attr-defined]
+        request.tenant = tenant  # type: ignore[attr-defined]
         rate_limit_hit(key)
         return key
 
 
+def request_key(request: HttpRequest) -> ApiKey:
+    """Return the key ninja stored on the request after authenticate()."""
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    return key
+
+
 def key_has_pii(request: HttpRequest) -> bool:
-    return Scope.PII in request.auth.scopes
+    return Scope.PII in request_key(request).scopes
 
 
 def key_actor(request: HttpRequest) -> str:
-    return f"api:{request.auth.prefix}"
+    return f"api:{request_key(request).prefix}"

@@ -105,11 +105,11 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def exception_handlers_install(api: NinjaAPI) -> None:
     """Replace ninja's default handlers with ours (the one error shape)."""
-    api.add_exception_handler(Exception, _unexpected)
-    api.add_exception_handler(DomainError, _domain)
-    api.add_exception_handler(ValidationError, _validation)
-    api.add_exception_handler(HttpError, _http)
-    api.add_exception_handler(Http404, _not_found)
+    api.add_exception_handler(Exception, _unexpected)  # type: ignore[arg-type]
+    api.add_exception_handler(DomainError, _domain)  # type: ignore[arg-type]
+    api.add_exception_handler(ValidationError, _validation)  # type: ignore[arg-type]
+    api.add_exception_handler(HttpError, _http)  # type: ignore[arg-type]
+    api.add_exception_handler(Http404, _not_found)  # type: ignore[arg-type]
 
 
 @csrf_exempt

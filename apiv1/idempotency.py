@@ -22,6 +22,7 @@ from django.utils import timezone
 from ninja import Status
 from pydantic import BaseModel
 
+from apiv1.auth import request_key
 from apiv1.models import IdempotencyRecord
 from core.errors import Conflict, InvalidInput
 
@@ -73,7 +74,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Result | None:
             fields={HEADER: "used with a different body"},
         )
     if record.status == IdempotencyRecord.Status.DONE:
-        return Status(record.response_status, record.response_body)
+        return Status(record.response_status or 200, record.response_body)
     if timezone.now() - record.created_at < IN_FLIGHT_STALE_AFTER:
         raise Conflict(
             "a request with this Idempotency-Key is still being processed",
@@ -109,7 +110,7 @@ def idempotent(
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidInput.for_field(HEADER, f"at most {MAX_KEY_LENGTH} characters")
     fingerprint = request_fingerprint(request)
-    existing = _claim(key, fingerprint, request.auth.prefix)
+    existing = _claim(key, fingerprint, request_key(request).prefix)
     if existing is not None:
         stored = _replay(existing, fingerprint)
         if stored is not None:

@@ -108,7 +108,7 @@ def subscribed_types() -> frozenset[str]:
     broker round trip off the request path. An endpoint created within
     SUBSCRIBERS_CACHE_SECONDS gets the events in between from the sweep.
     """
-    schema = connection.schema_name
+    schema: str = connection.schema_name  # type: ignore[attr-defined]
     now = time.monotonic()
     cached = _subscribers.get(schema)
     if cached and cached[0] > now:
@@ -139,5 +139,5 @@ def _dispatch_queue(event_id: int, type: str) -> None:
         logger.warning(
             "could not queue event %s; the sweep will",
             event_id,
-            extra={"tenant": connection.schema_name},
+            extra={"tenant": connection.schema_name},  # type: ignore[attr-defined]
         )

@@ -163,7 +163,7 @@ def application_batch_decide(*, batch_id: int) -> ApplicationBatch:
         )
     logger.info(
         "application batch decided",
-        extra={"tenant": connection.schema_name, "batch_id": batch.pk},
+        extra={"tenant": connection.schema_name, "batch_id": batch.pk},  # type: ignore[attr-defined]
     )
     return batch
 

@@ -136,7 +136,7 @@ def webhook_attempt(
         "webhook attempt %s %s",
         attempt,
         "succeeded" if succeeded else "failed",
-        extra={"tenant": connection.schema_name, "event_id": event.pk},
+        extra={"tenant": connection.schema_name, "event_id": event.pk},  # type: ignore[attr-defined]
     )
     return delivery
 

@@ -29,7 +29,7 @@ class Command(BaseCommand):
                 name=str(options["name"]),
                 scopes=str(options["scopes"]).split(","),
                 actor=str(options["actor"]),
-                rate_limit_per_minute=int(options["rate_limit"]),
+                rate_limit_per_minute=int(str(options["rate_limit"])),
             )
         except DomainError as error:
             raise CommandError(error.message) from None
