@@ -42,8 +42,8 @@ EVENT_TYPES = (
 
 def event_emit(
     type: str, payload: dict[str, Any], *, dedupe_key: str | None = None
-) -> OutboxEvent:
-    """Record an event; a repeated ``dedupe_key`` returns the first one.
+) -> OutboxEvent | None:
+    """Record an event; return None if ``dedupe_key`` was emitted before.
 
     Call it inside the transaction of the change: the insert joins that
     transaction, so the event commits or rolls back with the change.
@@ -56,7 +56,7 @@ def event_emit(
         cursor.execute(_INSERT, [type, json.dumps(payload, cls=DjangoJSONEncoder), key])
         row = cursor.fetchone()
     if row is None:
-        return OutboxEvent.objects.get(dedupe_key=key)
+        return None  # emitted before: receivers call this on every save
     transaction.on_commit(lambda: _dispatch_queue(row[0], type))
     return OutboxEvent(
         pk=row[0], type=type, payload=payload, dedupe_key=key, created_at=row[1]

@@ -197,7 +197,7 @@ def test_event_emit_deduplicates(tenant_a):
     first = _event(tenant_a, loan_id=6)
     again = _event(tenant_a, loan_id=6)
 
-    assert first.pk == again.pk
+    assert first is not None and again is None
 
 
 def test_events_nobody_subscribes_to_are_not_queued(api_a, tenant_a, monkeypatch):
