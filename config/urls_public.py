@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.platform_home, name="platform_home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
     # Lender sign-up (public) and Stripe's webhook.
     path("signup/", onboarding_views.signup, name="onboarding_signup"),
     path("signup/api/", onboarding_views.signup_api, name="onboarding_signup_api"),

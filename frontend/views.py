@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from tenants.models import Tenant, TenantKind
 
 
 @login_required
 def tenant_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "frontend/tenant_home.html", {"tenant": request.tenant})
+    """A lender's staff land on the console's dashboard."""
+    return redirect("console_dashboard")
 
 
 @login_required
