@@ -15,7 +15,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from apiv1.outbox import event_emit
+from apiv1.outbox import event_emit, loan_overdue_events_emit
+from core.close.services import day_closed
 from core.loans.models import Loan, LoanStatus, Repayment, RepaymentKind
 from core.risk.models import Application, ApplicationStatus
 
@@ -99,3 +100,9 @@ def application_saved(
         },
         dedupe_key=f"application.decided:{instance.pk}",
     )
+
+
+@receiver(day_closed, dispatch_uid="apiv1_overdue_events")
+def day_closed_overdue_events(sender: Any, day: Any, **kwargs: Any) -> None:
+    """Write loan.overdue events in the close's own transaction."""
+    loan_overdue_events_emit(day=day)

@@ -316,6 +316,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.close.tasks.close_run_all",
         "schedule": crontab(hour=0, minute=30),
     },
+    "apiv1-outbox-sweep": {
+        "task": "apiv1.tasks.outbox_sweep_all",
+        "schedule": 60.0,
+    },
+    "apiv1-idempotency-purge": {
+        "task": "apiv1.tasks.idempotency_purge_all",
+        "schedule": 3600.0,
+    },
     "expire-stale-applications": {
         "task": "core.risk.tasks.applications_expire_all",
         "schedule": 3600.0,

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Min
+from django.dispatch import Signal
 from django.utils import timezone
 
 from core.audit.services import audit_record
@@ -29,6 +30,10 @@ from core.loans.models import Loan
 from core.pricing.daycount import days_30e_360_isda
 
 logger = logging.getLogger(__name__)
+
+# Sent inside the close's transaction once a day's SQL has run, so other
+# concepts (the API's outbox: loan.overdue events) write in the same commit.
+day_closed = Signal()
 
 
 def business_date_set(*, on: date) -> BusinessDate:
@@ -82,6 +87,7 @@ def close_day(*, day: date, actor: str = "system") -> CloseRun:
                     "day", f"the business date is {business.current}, not {day}"
                 )
             run = _day_post(day, started)
+            day_closed.send(sender=CloseRun, day=day, run=run)
             business.current = day + timedelta(days=1)
             business.save()
             audit_record(

@@ -271,3 +271,23 @@ def test_a_new_loan_emits_loan_created(tenant_a):
         assert OutboxEvent.objects.filter(
             type="loan.created", payload__loan_id=loan.pk
         ).exists()
+
+
+def test_closing_a_day_that_ages_a_loan_into_arrears_writes_loan_overdue(tenant_a):
+    from datetime import date
+
+    from core.close.services import business_date_set, close_run
+    from tests.core.loans.factories import loan_active_make
+
+    with tenant_context(tenant_a):
+        loan = loan_active_make(contract_date=date(2027, 1, 15))
+        business_date_set(on=date(2027, 1, 15))
+
+        close_run(through=date(2027, 2, 20))  # first instalment due 2027-02-15
+        events = OutboxEvent.objects.filter(
+            type="loan.overdue", payload__loan_id=loan.pk
+        )
+
+        assert events.count() == 1
+        close_run(through=date(2027, 2, 22))
+        assert events.count() == 1
