@@ -53,7 +53,7 @@ def _grow_to(count: int, made: int) -> tuple[int, list[float]]:
     return made, durations
 
 
-def _migrate_noop_seconds() -> float:
+def _migrate_seconds() -> float:
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "manage.py", "migrate_schemas", "--noinput", "-v", "0"],
@@ -62,6 +62,16 @@ def _migrate_noop_seconds() -> float:
         env=os.environ,
     )
     return time.perf_counter() - started
+
+
+def _migrate_noop_seconds() -> float:
+    """Time a deploy's migrate when nothing is pending.
+
+    One untimed run first: should the code have gained a migration since
+    the schemas were made, it is applied there, not counted as a no-op.
+    """
+    _migrate_seconds()
+    return _migrate_seconds()
 
 
 def main() -> None:
