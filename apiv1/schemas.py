@@ -376,7 +376,12 @@ class ApplicationTermsIn(In):
     )
     declared: dict[str, str | int | bool | Decimal | None] = Field(
         default_factory=dict,
-        description="Features the applicant stated, e.g. verified_income",
+        description=(
+            "Features the applicant stated on the form: declared_income, "
+            "employment_years and the German-credit form fields. Bureau, "
+            "income-verification and identity features come only from the "
+            "lender's data sources; stating one is refused (422)."
+        ),
         max_length=40,
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,12 +29,20 @@ from core.risk.connectors.base import (
     reason_for,
 )
 from core.risk.connectors.registry import (
+    CONNECTOR_KINDS,
     ENABLED_BY_DEFAULT,
     NAMES,
     ConnectorConfig,
     connector_build,
+    connector_kind,
 )
-from core.risk.features import coerce_features
+from core.risk.features import (
+    DECLARED,
+    FEATURES,
+    OWN,
+    coerce_features,
+    declared_check,
+)
 from core.risk.models import (
     Application,
     CallStatus,
@@ -59,10 +68,24 @@ PROFILE_FIELDS = (
 )
 
 
+# Review reasons for a feature the rules read but nobody could supply.
+OWN_DATA_MISSING = ("S010", "own_data_missing")
+SOURCE_DISABLED = ("S011", "source_disabled")
+SOURCE_FEATURE_MISSING = ("S012", "source_feature_missing")
+
+
 @dataclass
 class Collected:
+    """The features gathered, where each came from, and what went wrong.
+
+    ``sources`` maps a feature to ``declared``, ``own`` or the connector
+    that gave it; ``kinds`` holds the kinds of the enabled sources.
+    """
+
     features: dict[str, Any] = field(default_factory=dict)
     issues: list[dict[str, str]] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    kinds: set[str] = field(default_factory=set)
 
 
 def json_ready(features: dict[str, Any]) -> dict[str, Any]:
@@ -103,20 +126,67 @@ def features_collect(
     """Gather every feature for ``application``; failed sources are issues.
 
     Precedence: our own data over data sources over what the applicant
-    declared. Raises InvalidInput only for ill-typed declared values.
+    declared; ``declared`` may only hold declarable features, so a value we
+    compute or source is never taken from the applicant. Raises
+    InvalidInput for a declared value that is not declarable or ill-typed.
     """
     borrower = application.borrower
-    collected = Collected(features=dict(declared or {}))
-    sourced: dict[str, Any] = {}
+    collected = Collected()
+    for name, value in declared_check(declared or {}).items():
+        _put(collected, name, value, DECLARED)
     for config in connector_configs():
+        collected.kinds.add(connector_kind(config.name))
         for name, value in _source_fetch(config, application, borrower, collected):
-            if sourced.get(name) is None:
-                sourced[name] = value
-    collected.features.update({k: v for k, v in sourced.items() if v is not None})
+            if collected.sources.get(name) not in (None, DECLARED):
+                continue  # an earlier source's value wins
+            _put(collected, name, value, config.name)
     own = _own_features(application, borrower, collected)
-    collected.features.update({k: v for k, v in own.items() if v is not None})
+    for name, value in own.items():
+        _put(collected, name, value, OWN)
     coerce_features(collected.features)
     return collected
+
+
+def _put(collected: Collected, name: str, value: Any, source: str) -> None:
+    if value is not None:
+        collected.features[name] = value
+        collected.sources[name] = source
+
+
+def missing_issues(
+    used: Iterable[str],
+    features: Mapping[str, Any],
+    kinds: Iterable[str],
+    issues: Iterable[Mapping[str, str]],
+) -> list[dict[str, str]]:
+    """Return a review reason per lender-side feature the rules read but
+    nobody supplied: our own data missing, its source disabled, or its
+    source's answer lacking it (a failed source already has its reason).
+    """
+    failed = {CONNECTOR_KINDS.get(i.get("connector", ""), "") for i in issues}
+    found: list[dict[str, str]] = []
+    for name in sorted(used):
+        feature = FEATURES.get(name)
+        if feature is None or feature.declarable or features.get(name) is not None:
+            continue
+        if feature.source == OWN:
+            code, label = OWN_DATA_MISSING
+        elif feature.source in failed:
+            continue
+        elif feature.source not in kinds:
+            code, label = SOURCE_DISABLED
+        else:
+            code, label = SOURCE_FEATURE_MISSING
+        found.append(
+            {
+                "connector": feature.source,
+                "status": "missing",
+                "code": code,
+                "reason": label,
+                "feature": name,
+            }
+        )
+    return found
 
 
 def _applicant(borrower: Borrower) -> Applicant:
@@ -237,7 +307,11 @@ def _own_features(
         "employment_years": borrower.employment_years,
     }
     features.update(_application_counts(application, borrower))
-    income = collected.features.get("verified_income") or borrower.monthly_income
+    # Note: a stated income never sizes the ratio; only verified or our own.
+    income = collected.features.get("verified_income")
+    if collected.sources.get("verified_income") == DECLARED:
+        income = None
+    income = income or borrower.monthly_income
     if income and Decimal(str(income)) > 0:
         ratio = application.amount / Decimal(str(income))
         features["amount_to_income"] = str(ratio.quantize(Decimal("0.0001")))

@@ -47,6 +47,7 @@ from core.loans.services import loan_disburse, repayment_record
 from core.products.models import ProductVersion
 from core.products.selectors import product_version_active
 from core.products.templates import product_templates_install
+from core.risk.features import DECLARABLE
 from core.risk.history import HistoryRow, history_rows
 from core.risk.models import Application, ApplicationStatus, VersionStatus
 from core.risk.selectors import ruleset_version_resolve
@@ -65,10 +66,9 @@ logger = logging.getLogger(__name__)
 DATASET = "german_credit"
 MAKER, CHECKER = "system", "system-checker"
 PRODUCT = "working-capital"
+
+
 # Our own data (or the product) sets these; the row must not.
-_NOT_DECLARED = ("amount", "term_months", "age")
-
-
 @dataclass
 class SeedSummary:
     imported: int = 0
@@ -153,7 +153,9 @@ def _replay(row: HistoryRow, product: ProductVersion) -> Application:
     term = min(
         max(int(str(features["duration_months"])), product.term_min), product.term_max
     )
-    declared = {k: v for k, v in features.items() if k not in _NOT_DECLARED}
+    # What the applicant states on the form: protected attributes stay in
+    # the history for fairness analysis and are never sent to a decision.
+    declared = {k: v for k, v in features.items() if k in DECLARABLE}
     return application_submit(
         borrower=_borrower(row),
         product_version=product,

@@ -52,6 +52,9 @@ Evaluator = Callable[[Env], Value]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
+# Chains such as ``a + 1 + 1 ...`` parse without recursion but build a tree
+# as deep as the chain, and compiling and evaluating it recurse; cap them.
+MAX_TREE_DEPTH = 100
 
 # Types the checker knows. "null" is only the type of the literal ``null``.
 NUMBER, STRING, BOOL, NULL = "number", "string", "bool", "null"
@@ -67,12 +70,12 @@ _CTX = Context(prec=28, rounding=ROUND_HALF_EVEN)
 _TOKEN_RE = re.compile(
     r"""
     (?P<space>\s+)
-  | (?P<number>\d+(?:\.\d+)?)
+  | (?P<number>[0-9]+(?:\.[0-9]+)?)
   | (?P<string>'[^'\\]*'|"[^"\\]*")
   | (?P<name>[A-Za-z][A-Za-z0-9_]*)
   | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|/|\(|\)|\[|\]|,)
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
 
 
@@ -325,7 +328,23 @@ def parse(source: str) -> Node:
     tokens = tokenize(source)
     if tokens[0].kind == "end":
         raise ExpressionError("empty expression", 0)
-    return _Parser(tokens).parse()
+    tree = _Parser(tokens).parse()
+    _depth_check(tree)
+    return tree
+
+
+def _depth_check(tree: Node) -> None:
+    """Refuse a tree deeper than MAX_TREE_DEPTH, measured without recursion."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise ExpressionError(
+                f"more than {MAX_TREE_DEPTH} operations in one chain; "
+                "split the expression",
+                node.position,
+            )
+        stack.extend((arg, depth + 1) for arg in node.args if isinstance(arg, Node))
 
 
 def compile_expression(

@@ -10,12 +10,15 @@ an absent key means the feature is missing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from core.errors import InvalidInput
 
 NUMBER, BOOL, CATEGORY = "number", "bool", "category"
+OWN, DECLARED = "own", "declared"
+BUREAU, IDENTITY, TURNOVER = "bureau", "identity", "turnover"
 
 # ``score`` is what the scorecard computes; rules read it, applicants cannot
 # supply it.
@@ -32,64 +35,115 @@ class Feature:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     values: frozenset[str] | None = None
+    # Where the value comes from: OWN (our records), a connector kind
+    # (bureau, identity, turnover) or DECLARED (the applicant's form).
+    source: str = "declared"
+    # Only declarable features may come from ``declared``; everything else
+    # is computed or sourced by the lender and missing when it cannot be.
+    declarable: bool = False
+    # Protected attributes: kept for fairness analysis, refused in rules.
+    protected: bool = False
 
 
 def _number(
-    name: str, description: str, minimum: str | None = "0", maximum: str | None = None
+    name: str,
+    description: str,
+    minimum: str | None = "0",
+    maximum: str | None = None,
+    **flags: Any,
 ) -> Feature:
     low = None if minimum is None else Decimal(minimum)
     high = None if maximum is None else Decimal(maximum)
-    return Feature(name, NUMBER, description, low, high)
+    return Feature(name, NUMBER, description, low, high, **flags)
 
 
-def _flag(name: str, description: str) -> Feature:
-    return Feature(name, BOOL, description)
+def _flag(name: str, description: str, **flags: Any) -> Feature:
+    return Feature(name, BOOL, description, **flags)
 
 
-def _category(name: str, description: str, values: Iterable[str]) -> Feature:
-    return Feature(name, CATEGORY, description, values=frozenset(values))
+def _category(
+    name: str, description: str, values: Iterable[str], **flags: Any
+) -> Feature:
+    return Feature(name, CATEGORY, description, values=frozenset(values), **flags)
 
 
 _APPLICATION_COUNTS = [
     _number(
         f"applications_{days}d_by_{key}",
         f"Applications seen in the last {days} days with the same {what}.",
+        source=OWN,
     )
     for key, what in (("id", "ID number"), ("phone", "phone"), ("card", "bank card"))
     for days in (7, 30)
 ]
 
 GENERIC_FEATURES = [
-    _number("bureau_score", "Credit bureau score (e.g. 300-900).", "0", "1000"),
-    _number("overdue_count", "Past overdue episodes on the credit report."),
-    _number("max_overdue_days", "Longest past overdue, in days."),
-    _flag("has_overdue_history", "The credit report shows any past overdue."),
-    _number("verified_income", "Verified monthly income, CNY."),
-    _number("debt_to_income", "Monthly debt service over monthly income."),
+    _number(
+        "bureau_score",
+        "Credit bureau score (e.g. 300-900).",
+        "0",
+        "1000",
+        source=BUREAU,
+    ),
+    _number(
+        "overdue_count", "Past overdue episodes on the credit report.", source=BUREAU
+    ),
+    _number("max_overdue_days", "Longest past overdue, in days.", source=BUREAU),
+    _flag(
+        "has_overdue_history",
+        "The credit report shows any past overdue.",
+        source=BUREAU,
+    ),
+    _number("verified_income", "Verified monthly income, CNY.", source=TURNOVER),
+    _number(
+        "debt_to_income", "Monthly debt service over monthly income.", source=BUREAU
+    ),
     *_APPLICATION_COUNTS,
-    _number("profile_completeness", "Share of profile fields filled, 0-1.", "0", "1"),
-    _number("age", "Applicant age in whole years.", "0", "130"),
-    _flag("region_in_licence", "The applicant lives in the licensed province."),
-    _number("amount", "Requested principal, CNY."),
-    _number("term_months", "Requested term, months."),
-    _number("amount_to_income", "Requested principal over monthly income."),
-    _number("employment_years", "Years with the current employer."),
-    _flag("income_stable", "Income was steady over the verified period."),
+    _number(
+        "profile_completeness",
+        "Share of profile fields filled, 0-1.",
+        "0",
+        "1",
+        source=OWN,
+    ),
+    _number("age", "Applicant age in whole years.", "0", "130", source=OWN),
+    _flag(
+        "region_in_licence", "The applicant lives in the licensed province.", source=OWN
+    ),
+    _number("amount", "Requested principal, CNY.", source=OWN),
+    _number("term_months", "Requested term, months.", source=OWN),
+    _number("amount_to_income", "Requested principal over monthly income.", source=OWN),
+    _number(
+        "employment_years",
+        "Years with the current employer (our record, else as stated).",
+        "0",
+        "80",
+        declarable=True,
+    ),
+    _number(
+        "declared_income",
+        "Monthly income the applicant stated, CNY (unverified).",
+        declarable=True,
+    ),
+    _flag(
+        "income_stable", "Income was steady over the verified period.", source=TURNOVER
+    ),
     _flag(
         "identity_verified",
         "Name, ID number and phone or card matched the identity source.",
+        source=IDENTITY,
     ),
 ]
 
 # German-credit attributes; the category codes are the ones german_credit.py
 # maps the decoded text to.
-GERMAN_FEATURES = [
+_GERMAN = [
     _category(
         "checking_status",
         "Checking account balance band (DM).",
         ["below_0", "0_to_200", "200_or_more", "no_account"],
     ),
-    _number("duration_months", "Loan duration, months."),
+    _number("duration_months", "Loan duration, months.", "1", "120"),
     _category(
         "credit_history",
         "Past credit behaviour.",
@@ -117,7 +171,9 @@ GERMAN_FEATURES = [
             "others",
         ],
     ),
-    _number("credit_amount", "Requested amount, CNY (scaled from DM)."),
+    _number(
+        "credit_amount", "Requested amount, CNY (scaled from DM).", "1", "10000000"
+    ),
     _category(
         "savings",
         "Savings account and bonds band (DM).",
@@ -128,7 +184,9 @@ GERMAN_FEATURES = [
         "Time in present employment.",
         ["unemployed", "below_1y", "1_to_4y", "4_to_7y", "7y_or_more"],
     ),
-    _number("installment_rate", "Instalment as a share of disposable income, 1-4."),
+    _number(
+        "installment_rate", "Instalment as a share of disposable income, 1-4.", "1", "4"
+    ),
     _category(
         "personal_status",
         "Sex and marital status (protected: never scored).",
@@ -138,13 +196,14 @@ GERMAN_FEATURES = [
             "male_single",
             "male_married_widowed",
         ],
+        protected=True,
     ),
     _category(
         "other_debtors",
         "Other debtors or guarantors.",
         ["none", "co_applicant", "guarantor"],
     ),
-    _number("residence_since", "Years at present residence, 1-4."),
+    _number("residence_since", "Years at present residence, 1-4.", "1", "4"),
     _category(
         "property",
         "Most valuable property.",
@@ -154,19 +213,33 @@ GERMAN_FEATURES = [
         "other_installment_plans", "Other instalment plans.", ["bank", "stores", "none"]
     ),
     _category("housing", "Housing.", ["rent", "own", "for_free"]),
-    _number("existing_credits", "Existing credits at this bank."),
+    _number("existing_credits", "Existing credits at this bank.", "0", "100"),
     _category(
         "job",
         "Job class.",
         ["unskilled_nonresident", "unskilled_resident", "skilled", "highly_qualified"],
     ),
-    _number("dependants", "People the applicant maintains."),
+    _number("dependants", "People the applicant maintains.", "0", "100"),
     _flag("telephone", "A telephone is registered in the applicant's name."),
-    _flag("foreign_worker", "Foreign worker (protected: never scored)."),
+    _flag(
+        "foreign_worker", "Foreign worker (protected: never scored).", protected=True
+    ),
+]
+
+# What the applicant states on the form; protected attributes are never
+# taken from an application (they stay in imported history for fairness
+# analysis only).
+GERMAN_FEATURES = [
+    feature if feature.protected else replace(feature, declarable=True)
+    for feature in _GERMAN
 ]
 
 FEATURES: dict[str, Feature] = {f.name: f for f in GENERIC_FEATURES + GERMAN_FEATURES}
-SCORE_FEATURE = _number(SCORE, "Scorecard score computed by the rule set.", None)
+SCORE_FEATURE = _number(
+    SCORE, "Scorecard score computed by the rule set.", None, source=OWN
+)
+DECLARABLE = frozenset(name for name, f in FEATURES.items() if f.declarable)
+PROTECTED = frozenset(name for name, f in FEATURES.items() if f.protected)
 
 
 def get_feature(name: str) -> Feature:
@@ -198,6 +271,28 @@ def coerce_features(
     if errors:
         raise InvalidInput("invalid features", fields=errors)
     return values
+
+
+def declared_check(raw: object) -> dict[str, Decimal | str | bool | None]:
+    """Check what an applicant stated: declarable features only.
+
+    Raises InvalidInput naming ``declared`` or each refused feature.
+    """
+    if not isinstance(raw, Mapping):
+        raise InvalidInput.for_field("declared", "must be an object of features")
+    errors: dict[str, str] = {}
+    for name in raw:
+        if not isinstance(name, str) or name not in FEATURES:
+            errors[f"declared.{name}"] = "unknown feature"
+        elif name not in DECLARABLE:
+            errors[f"declared.{name}"] = (
+                "is computed or sourced by the lender; an applicant cannot state it"
+            )
+    if errors:
+        raise InvalidInput(
+            "declared: features the applicant may not state", fields=errors
+        )
+    return coerce_features(raw, list(raw))
 
 
 def coerce_value(feature: Feature, value: object) -> Decimal | str | bool | None:

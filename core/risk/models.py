@@ -7,14 +7,27 @@ from its stored feature snapshot. See docs/adr/0008-risk-decisioning.md.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
-from core.errors import Conflict, InvalidInput
-from core.risk.ruleset import validate_ruleset
+from core.errors import Conflict, InvalidInput, NotFound
+from core.risk.ruleset import DEFAULT_RATE_CEILING, validate_ruleset
+
+
+def rate_ceiling_today() -> Decimal:
+    """Return the platform's hard rate ceiling in force today, or the
+    default when no policy row exists (a bare test or a fresh platform)."""
+    from core.policy.selectors import ceiling_on
+
+    try:
+        return Decimal(ceiling_on(timezone.localdate()).hard_ceiling)
+    except NotFound:
+        return DEFAULT_RATE_CEILING
 
 
 def _money(**kwargs: Any) -> models.DecimalField:
@@ -43,6 +56,18 @@ class VersionStatus(models.TextChoices):
     ACTIVE = "active"
     CHALLENGER = "challenger"
     RETIRED = "retired"
+
+
+# The only moves a version may make (a challenger may be promoted).
+ALLOWED_MOVES: dict[str, frozenset[str]] = {
+    VersionStatus.DRAFT: frozenset({VersionStatus.PENDING_APPROVAL}),
+    VersionStatus.PENDING_APPROVAL: frozenset(
+        {VersionStatus.ACTIVE, VersionStatus.CHALLENGER}
+    ),
+    VersionStatus.ACTIVE: frozenset({VersionStatus.RETIRED}),
+    VersionStatus.CHALLENGER: frozenset({VersionStatus.ACTIVE, VersionStatus.RETIRED}),
+    VersionStatus.RETIRED: frozenset(),
+}
 
 
 class RuleSetVersion(models.Model):
@@ -97,29 +122,61 @@ class RuleSetVersion(models.Model):
         return f"{self.rule_set_id} v{self.version} ({self.status})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Validate the definition; refuse to change it once submitted.
+        """Validate the definition; allow only the status graph's moves and
+        no change of rules once submitted, checked against the stored row.
 
         Raises InvalidInput naming the offending rule, Conflict.
         """
-        validate_ruleset(self.definition)
-        if not self._state.adding:
+        stored = None
+        if self.pk is not None:
             stored = (
                 type(self)
                 .objects.filter(pk=self.pk)
-                .values("status", "definition")
+                .values("status", "definition", "rule_set_id", "version")
                 .first()
             )
-            if (
-                stored
-                and stored["status"] != VersionStatus.DRAFT
-                and stored["definition"] != self.definition
-            ):
+        validate_ruleset(self.definition, rate_ceiling=self._ceiling(stored))
+        if stored is None:
+            # Templates are installed active (ADR 0008); nothing starts retired.
+            if self.status == VersionStatus.RETIRED:
                 raise Conflict(
-                    f"version {self.version} is {stored['status']}: its rules "
-                    "cannot change; draft a new version",
-                    fields={"status": stored["status"]},
+                    "a new version cannot start retired",
+                    fields={"status": self.status},
                 )
+        else:
+            self._stored_check(stored)
         super().save(*args, **kwargs)
+
+    def _ceiling(self, stored: dict[str, Any] | None) -> Decimal:
+        """Today's rate ceiling for new rules and for going live; retiring
+        a version priced under an older, higher ceiling stays possible."""
+        going_live = self.status in (VersionStatus.ACTIVE, VersionStatus.CHALLENGER)
+        if (
+            stored is None
+            or stored["definition"] != self.definition
+            or (going_live and stored["status"] != self.status)
+        ):
+            return rate_ceiling_today()
+        return Decimal(1)
+
+    def _stored_check(self, stored: dict[str, Any]) -> None:
+        before = stored["status"]
+        if self.status != before and self.status not in ALLOWED_MOVES[before]:
+            raise Conflict(
+                f"version {self.version} cannot go from {before} to {self.status}",
+                fields={"status": before},
+            )
+        frozen = before != VersionStatus.DRAFT
+        if frozen and (
+            stored["definition"] != self.definition
+            or stored["rule_set_id"] != self.rule_set_id
+            or stored["version"] != self.version
+        ):
+            raise Conflict(
+                f"version {self.version} is {before}: its rules "
+                "cannot change; draft a new version",
+                fields={"status": before},
+            )
 
 
 class ApplicationStatus(models.TextChoices):
@@ -217,6 +274,8 @@ class Decision(models.Model):
     role = models.CharField(max_length=10, choices=DecisionRole.choices)
     effective = models.BooleanField(default=False)
     features = models.JSONField()
+    # Where each feature came from: declared, own, or a connector's name.
+    feature_sources = models.JSONField(default=dict)
     connector_issues = models.JSONField(default=list)
     rule_outcome = models.CharField(max_length=10)  # what the rules alone said
     outcome = models.CharField(max_length=10)  # after connector issues

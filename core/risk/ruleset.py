@@ -44,6 +44,7 @@ from core.risk.features import (
     BOOL,
     CATEGORY,
     FEATURES,
+    PROTECTED,
     SCORE,
     SCORE_FEATURE,
     Feature,
@@ -51,6 +52,14 @@ from core.risk.features import (
 )
 
 OUTCOMES = ("reject", "review", "approve")
+# Bounds that keep evaluation inside Decimal's range and the database's
+# columns: points fit an IntegerField, amounts round to at least a cent.
+MAX_POINTS = 100_000
+ROUND_MIN, ROUND_MAX = Decimal("0.01"), Decimal(1_000_000)
+MAX_MIN_SCORE = 10_000_000
+# The platform's hard ceiling on annual rates when no policy row is at hand
+# (the Django layer passes core.policy's ceiling in force today).
+DEFAULT_RATE_CEILING = Decimal("0.24")
 LIMIT_UNAVAILABLE = "S001"
 NO_PRICE_TIER = "S002"
 _CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -196,8 +205,11 @@ class _Errors:
             raise InvalidInput(message, fields=self.fields)
 
 
-def validate_ruleset(data: Mapping[str, Any]) -> RuleSet:
-    """Check and compile rule-set data.
+def validate_ruleset(
+    data: Mapping[str, Any], *, rate_ceiling: Decimal = DEFAULT_RATE_CEILING
+) -> RuleSet:
+    """Check and compile rule-set data; price tiers may not exceed
+    ``rate_ceiling``.
 
     Raises InvalidInput whose ``fields`` name each offending part, e.g.
     ``{"rules[3] high_dti": "position 0: unknown feature 'dti2'"}``.
@@ -211,7 +223,7 @@ def validate_ruleset(data: Mapping[str, Any]) -> RuleSet:
     rules = _rules(errors, data.get("rules"))
     default_outcome, default_reason = _default(errors, data)
     bands, round_to = _limits(errors, data.get("limits"))
-    tiers = _pricing(errors, data.get("pricing"))
+    tiers = _pricing(errors, data.get("pricing"), rate_ceiling)
     used = _used_features(scorecard, rules, bands)
     _check_declared(errors, data.get("features"), used)
     errors.raise_if_any()
@@ -256,16 +268,32 @@ def _version(value: Any) -> int:
 def _points(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Refused("points must be a whole number")
+    if not -MAX_POINTS <= value <= MAX_POINTS:
+        raise _Refused(f"points must be from -{MAX_POINTS} to {MAX_POINTS}")
     return value
 
 
 def _decimal(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _Refused("must be a number")
+    if isinstance(value, str) and not value.strip().isascii():
+        raise _Refused("must be written with ASCII digits")
     number = Decimal(repr(value) if isinstance(value, float) else value)
     if not number.is_finite():
         raise _Refused("must be a finite number")
+    # Far beyond any amount or score: refuse before arithmetic overflows.
+    if number != 0 and not Decimal("1E-12") <= abs(number) <= Decimal("1E+15"):
+        raise _Refused("must be between 1E-12 and 1E+15 in size")
     return number
+
+
+def _protected_check(names: Any) -> None:
+    used = sorted(PROTECTED & set(names))
+    if used:
+        raise _Refused(
+            f"protected attribute {used[0]!r} may be analysed in backtests "
+            "but not used in decisions"
+        )
 
 
 def _code(value: Any) -> str:
@@ -297,6 +325,7 @@ def _scored_feature(pair: tuple[str, Any]) -> ScoredFeature:
     feature = FEATURES.get(name)
     if feature is None:
         raise _Refused(f"unknown feature {name!r}")
+    _protected_check([name])
     if not isinstance(spec, Mapping) or not isinstance(spec.get("bins"), list):
         raise _Refused("needs a list of bins")
     missing = _points(spec.get("missing_points", 0))
@@ -388,6 +417,7 @@ def _rule(raw: Any) -> Rule:
     if outcome != "approve" or reason is not None:
         reason = _code(reason)
     condition = compile_expression(raw.get("condition"), _VARIABLES)
+    _protected_check(condition.features)
     inputs = tuple(sorted(condition.features - {SCORE}))
     return Rule(rule_id, name, outcome, reason, condition, inputs)
 
@@ -410,8 +440,9 @@ def _limits(errors: _Errors, data: Any) -> tuple[tuple[LimitBand, ...], Decimal]
     round_to = _checked(
         errors, "limits.round_down_to", data.get("round_down_to", 1), _decimal
     )
-    if round_to is not None and round_to <= 0:
-        errors.add("limits.round_down_to", "must be above zero")
+    if round_to is not None and not ROUND_MIN <= round_to <= ROUND_MAX:
+        errors.add("limits.round_down_to", f"must be from {ROUND_MIN} to {ROUND_MAX}")
+        round_to = None
     bands = []
     for index, raw in enumerate(data["bands"]):
         band = _checked(errors, f"limits.bands[{index}]", raw, _limit_band)
@@ -426,30 +457,32 @@ def _limit_band(raw: Any) -> LimitBand:
         raise _Refused("must be an object")
     min_score = _min_score(raw.get("min_score"))
     cap = compile_expression(raw.get("cap"), _VARIABLES, kind=NUMBER)
+    _protected_check(cap.features)
     return LimitBand(min_score, cap)
 
 
-def _pricing(errors: _Errors, data: Any) -> tuple[PriceTier, ...]:
+def _pricing(errors: _Errors, data: Any, ceiling: Decimal) -> tuple[PriceTier, ...]:
     if not isinstance(data, Mapping) or not isinstance(data.get("tiers"), list):
         errors.add("pricing", "needs a list of tiers")
         return ()
     tiers = []
     for index, raw in enumerate(data["tiers"]):
-        tier = _checked(errors, f"pricing.tiers[{index}]", raw, _price_tier)
+        tier = _checked(errors, f"pricing.tiers[{index}]", (raw, ceiling), _price_tier)
         if tier is not None:
             tiers.append(tier)
     _check_descending(errors, "pricing.tiers", [t.min_score for t in tiers])
     return tuple(tiers)
 
 
-def _price_tier(raw: Any) -> PriceTier:
+def _price_tier(pair: tuple[Any, Decimal]) -> PriceTier:
+    raw, ceiling = pair
     if not isinstance(raw, Mapping):
         raise _Refused("must be an object")
     rate = _decimal(raw.get("annual_rate"))
-    # The legal ceiling is effective-dated pricing data checked by the
-    # pricing module; here only a sane fraction is required.
-    if not Decimal(0) <= rate < Decimal(1):
-        raise _Refused("annual_rate must be a fraction from 0 up to 1, e.g. 0.18")
+    if not Decimal(0) <= rate <= ceiling:
+        raise _Refused(
+            f"annual_rate must be a fraction from 0 to the ceiling {ceiling}"
+        )
     return PriceTier(_min_score(raw.get("min_score")), _code(raw.get("tier")), rate)
 
 
@@ -458,6 +491,8 @@ def _min_score(value: Any) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Refused("min_score must be a whole number or null")
+    if not -MAX_MIN_SCORE <= value <= MAX_MIN_SCORE:
+        raise _Refused(f"min_score must be within +-{MAX_MIN_SCORE}")
     return value
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,16 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record
 from core.borrowers.models import Borrower
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.risk import metrics
-from core.risk.collect import features_collect, json_ready
+from core.risk.collect import Collected, features_collect, json_ready, missing_issues
 from core.risk.connectors.registry import NAMES as CONNECTOR_NAMES
-from core.risk.features import coerce_features
+from core.risk.features import declared_check
 from core.risk.history import HistoryRow, RowError, count_rows, history_rows
 from core.risk.models import (
     Application,
@@ -42,6 +43,7 @@ from core.risk.models import (
     RuleSetVersion,
     RunStatus,
     VersionStatus,
+    rate_ceiling_today,
 )
 from core.risk.ruleset import Decision as RuleDecision
 from core.risk.ruleset import RuleSet as CompiledRuleSet
@@ -73,11 +75,13 @@ def _actor_check(actor: str) -> str:
 
 def compiled(version: RuleSetVersion) -> CompiledRuleSet:
     """Return the compiled rules of ``version``; submitted ones are cached."""
+    # Note: the rate ceiling was checked when the version was saved; a later,
+    # lower ceiling must not stop its past decisions from being replayed.
     if version.status == VersionStatus.DRAFT:
-        return validate_ruleset(version.definition)
+        return validate_ruleset(version.definition, rate_ceiling=Decimal(1))
     key = (connection.schema_name, version.pk)
     if key not in _COMPILED:
-        _COMPILED[key] = validate_ruleset(version.definition)
+        _COMPILED[key] = validate_ruleset(version.definition, rate_ceiling=Decimal(1))
     return _COMPILED[key]
 
 
@@ -85,7 +89,7 @@ def _definition(rule_set: RuleSet, version: int, data: Mapping[str, Any]) -> dic
     if not isinstance(data, Mapping):
         raise InvalidInput.for_field("definition", "must be an object")
     definition = {**dict(data), "name": rule_set.name, "version": version}
-    validate_ruleset(definition)
+    validate_ruleset(definition, rate_ceiling=rate_ceiling_today())
     return definition
 
 
@@ -111,6 +115,18 @@ def _audit_version(actor: str, action: str, version: RuleSetVersion, **data: Any
     )
 
 
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+
+def _name_check(name: object) -> None:
+    if not isinstance(name, str) or not _SLUG_RE.match(name):
+        raise InvalidInput.for_field(
+            "name",
+            "must be 1 to 100 lower-case letters, digits, '-' or '_' "
+            "(e.g. starter_policy)",
+        )
+
+
 def ruleset_create(
     *, name: str, definition: Mapping[str, Any], actor: str, description: str = ""
 ) -> RuleSetVersion:
@@ -119,6 +135,9 @@ def ruleset_create(
     Raises InvalidInput (naming the offending rule), Conflict (name taken).
     """
     actor = _actor_check(actor)
+    _name_check(name)
+    if not isinstance(description, str):
+        raise InvalidInput.for_field("description", "must be text")
     if RuleSet.objects.filter(name=name).exists():
         raise Conflict(f"rule set {name!r} exists", fields={"name": "taken"})
     with transaction.atomic():
@@ -450,12 +469,44 @@ def application_submit(
     actor = _actor_check(actor)
     lending_allowed_check()
     _terms_check(product_version, amount, term)
-    declared = dict(declared or {})
-    coerce_features(declared)
+    declared = declared_check(declared or {})
     if external_ref:
         existing = Application.objects.filter(external_ref=external_ref).first()
         if existing is not None:
             return _existing(existing, borrower, declared)
+    try:
+        application = _application_create(
+            borrower=borrower,
+            product_version=product_version,
+            amount=amount,
+            term=term,
+            purpose=purpose,
+            channel=channel,
+            actor=actor,
+            external_ref=external_ref,
+        )
+    except IntegrityError:
+        # A concurrent submit with the same external_ref won the insert.
+        existing = Application.objects.filter(external_ref=external_ref).first()
+        if existing is None:
+            raise
+        return _existing(existing, borrower, declared)
+    return application_decide(
+        application_id=application.pk, actor=actor, declared=declared
+    )
+
+
+def _application_create(
+    *,
+    borrower: Borrower,
+    product_version: Any,
+    amount: Decimal,
+    term: int,
+    purpose: str,
+    channel: str,
+    actor: str,
+    external_ref: str | None,
+) -> Application:
     with transaction.atomic():
         application = Application.objects.create(
             borrower=borrower,
@@ -476,9 +527,7 @@ def application_submit(
             object_id=application.pk,
             data={"amount": str(amount), "term": term, "channel": channel},
         )
-    return application_decide(
-        application_id=application.pk, actor=actor, declared=declared
-    )
+    return application
 
 
 def _existing(
@@ -505,11 +554,16 @@ def application_decide(
 
     Safe to call again after a crash between submit and decision.
     """
-    application = Application.objects.select_related("borrower", "product_version").get(
-        pk=application_id
+    application = (
+        Application.objects.select_related("borrower", "product_version")
+        .filter(pk=application_id)
+        .first()
     )
+    if application is None:
+        raise NotFound(f"application {application_id} does not exist")
     if application.status != ApplicationStatus.DECIDING:
         return application
+    lending_allowed_check()
     champion = RuleSetVersion.objects.filter(status=VersionStatus.ACTIVE).first()
     if champion is None:
         raise Conflict("no active rule set: approve one first")
@@ -519,7 +573,7 @@ def application_decide(
         application = Application.objects.select_for_update().get(pk=application_id)
         if application.status != ApplicationStatus.DECIDING:
             return application
-        effective = _decisions_store(application, champion, snapshot, collected.issues)
+        effective = _decisions_store(application, champion, snapshot, collected)
         _state_from(application, effective)
         audit_record(
             actor=actor,
@@ -551,7 +605,7 @@ def _decisions_store(
     application: Application,
     champion: RuleSetVersion,
     snapshot: dict[str, Any],
-    issues: list[dict[str, str]],
+    collected: Collected,
 ) -> Decision:
     """Record the champion's and any challenger's decision; return the one
     that decides."""
@@ -561,11 +615,11 @@ def _decisions_store(
         and challenger_bucket(application.pk) < challenger.challenger_share
     )
     effective = _decision_record(
-        application, champion, DecisionRole.CHAMPION, snapshot, issues
+        application, champion, DecisionRole.CHAMPION, snapshot, collected
     )
     if challenger is not None:
         shadow = _decision_record(
-            application, challenger, DecisionRole.CHALLENGER, snapshot, issues
+            application, challenger, DecisionRole.CHALLENGER, snapshot, collected
         )
         if challenger_decides:
             effective = shadow
@@ -589,15 +643,22 @@ def _decision_record(
     version: RuleSetVersion,
     role: str,
     snapshot: dict[str, Any],
-    issues: list[dict[str, str]],
+    collected: Collected,
 ) -> Decision:
-    result = evaluate(compiled(version), snapshot)
+    """Evaluate ``version`` and store its decision. A feature its rules read
+    that nobody could supply is a review reason, like a failed source."""
+    rules = compiled(version)
+    result = evaluate(rules, snapshot)
+    issues = collected.issues + missing_issues(
+        rules.features, collected.features, collected.kinds, collected.issues
+    )
     outcome, reasons = decision_outcome(result, issues)
     return Decision.objects.create(
         application=application,
         ruleset_version=version,
         role=role,
         features=snapshot,
+        feature_sources=dict(collected.sources),
         connector_issues=issues,
         rule_outcome=result.outcome,
         outcome=outcome,

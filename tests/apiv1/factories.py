@@ -28,6 +28,32 @@ def mobile(n: int) -> str:
     return f"139{n % 100000000:08d}"
 
 
+def api_policy() -> dict[str, Any]:
+    """Return a rule set that reads only what an API test controls.
+
+    Integrators cannot state bureau or income data (the sources supply it),
+    so the score comes from the borrower's employment years: 2 or more gives
+    600 and approval; a thin profile (completeness under 0.5) goes to review.
+    """
+    from tests.core.risk.factories import tiny_ruleset
+
+    return tiny_ruleset(
+        scorecard={
+            "base_points": 500,
+            "features": {
+                "employment_years": {
+                    "missing_points": -50,
+                    "bins": [{"max": 2, "points": 0}, {"min": 2, "points": 100}],
+                }
+            },
+        },
+        limits={
+            "round_down_to": 100,
+            "bands": [{"min_score": None, "cap": "declared_income * 3"}],
+        },
+    )
+
+
 def borrower_body(**overrides: Any) -> dict[str, Any]:
     n = next(_serial)
     body: dict[str, Any] = {

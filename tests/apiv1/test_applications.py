@@ -9,12 +9,12 @@ from apiv1.models import OutboxEvent
 from apiv1.services import application_batch_decide
 from core.borrowers.models import Borrower
 from core.risk.models import Application
-from tests.apiv1.factories import borrower_body
-from tests.core.risk.factories import activate, connectors_off, tiny_ruleset
+from tests.apiv1.factories import api_policy, borrower_body
+from tests.core.risk.factories import activate, connectors_off
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {"bureau_score": 700, "verified_income": 5000}
+GOOD = {"declared_income": 5000}
 TERMS = {"product_code": "working-capital", "amount": "10000.00", "term": 6}
 
 
@@ -22,7 +22,7 @@ TERMS = {"product_code": "working-capital", "amount": "10000.00", "term": 6}
 def tiny_policy(tenant_a):
     with tenant_context(tenant_a):
         connectors_off()
-        activate(tiny_ruleset())
+        activate(api_policy())
 
 
 def _instant(api, **terms):

@@ -11,12 +11,12 @@ from core.borrowers.models import Borrower
 from core.loans.models import Loan, Repayment
 from core.loans.services import loan_disburse, repayment_record
 from core.risk.models import Application
-from tests.apiv1.factories import borrower_body, loan_approved_make
-from tests.core.risk.factories import activate, connectors_off, tiny_ruleset
+from tests.apiv1.factories import api_policy, borrower_body, loan_approved_make
+from tests.core.risk.factories import activate, connectors_off
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {"bureau_score": 700, "verified_income": 5000}
+GOOD = {"declared_income": 5000}
 TERMS = {"product_code": "working-capital", "amount": "10000.00", "term": 6}
 
 # Every operation that takes an id, with a body valid in its own tenant.
@@ -45,7 +45,7 @@ CALLS = [
 def _make_tenant_a_rows(api_a, tenant):
     with tenant_context(tenant):
         connectors_off()
-        activate(tiny_ruleset())
+        activate(api_policy())
         loan = loan_approved_make()
         active = loan_approved_make()
         loan_disburse(loan_id=active.pk, on=active.contract_date, idempotency_key="x")

@@ -22,6 +22,12 @@ SANDBOX: dict[str, type[Connector]] = {
 # Order matters: an earlier source's value wins over a later one's.
 NAMES = ("pboc", "baihang", "identity", "turnover")
 ENABLED_BY_DEFAULT = frozenset({"pboc", "identity", "turnover"})
+CONNECTOR_KINDS = {name: SANDBOX[name].kind for name in NAMES}
+
+
+def connector_kind(name: str) -> str:
+    """Return the kind (bureau, identity, turnover) of source ``name``."""
+    return CONNECTOR_KINDS[name]
 
 
 @dataclass(frozen=True)

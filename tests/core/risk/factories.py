@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,15 @@ from core.borrowers.models import Borrower
 from core.borrowers.services import borrower_register
 from core.products.models import ProductVersion
 from core.products.selectors import product_version_active
-from core.risk.models import Application, ConnectorSetting, RuleSetVersion
+from core.risk.collect import json_ready
+from core.risk.features import FEATURES
+from core.risk.models import (
+    Application,
+    ConnectorMode,
+    ConnectorResult,
+    ConnectorSetting,
+    RuleSetVersion,
+)
 from core.risk.services import (
     application_submit,
     ruleset_create,
@@ -154,10 +163,53 @@ def working_capital() -> ProductVersion:
     return product_version_active(code="working-capital")
 
 
-def submit(borrower: Borrower | None = None, **overrides: Any) -> Application:
-    """Submit a CNY 10,000, 6-month working-capital application."""
+# The sandbox source that answers for each kind of sourced feature.
+_SOURCE_FOR_KIND = {"bureau": "pboc", "turnover": "turnover", "identity": "identity"}
+
+
+def sources_say(borrower: Borrower, features: dict[str, Any]) -> None:
+    """Make the sandbox sources answer ``features`` for ``borrower``.
+
+    Each feature goes to the source of its kind (bureau_score to pboc,
+    verified_income to turnover, ...), which is enabled in sandbox mode with
+    the answer already in its cache, so the application reads it through the
+    same path as a real answer.
+    """
+    by_source: dict[str, dict[str, Any]] = {}
+    for name, value in features.items():
+        source = _SOURCE_FOR_KIND[FEATURES[name].source]
+        by_source.setdefault(source, {})[name] = value
+    now = timezone.now()
+    for source, answer in by_source.items():
+        ConnectorSetting.objects.update_or_create(
+            connector=source,
+            defaults={"enabled": True, "mode": ConnectorMode.SANDBOX},
+        )
+        ConnectorResult.objects.update_or_create(
+            borrower=borrower,
+            connector=source,
+            mode=ConnectorMode.SANDBOX,
+            defaults={
+                "features": json_ready(answer),
+                "fetched_at": now,
+                "expires_at": now + timedelta(days=1),
+            },
+        )
+
+
+def submit(
+    borrower: Borrower | None = None,
+    *,
+    sourced: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> Application:
+    """Submit a CNY 10,000, 6-month working-capital application; the
+    sources answer ``sourced`` (see sources_say)."""
+    borrower = borrower or borrower_make()
+    if sourced:
+        sources_say(borrower, sourced)
     values: dict[str, Any] = {
-        "borrower": borrower or borrower_make(),
+        "borrower": borrower,
         "product_version": working_capital(),
         "amount": Decimal("10000.00"),
         "term": 6,

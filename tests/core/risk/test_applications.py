@@ -41,7 +41,7 @@ def test_application_is_decided_at_once_with_its_snapshot(in_tenant_a):
     connectors_off()
     activate(tiny_ruleset())
 
-    application = submit(declared=GOOD)
+    application = submit(sourced=GOOD)
 
     decision = application.decisions.get()
     assert application.status == ApplicationStatus.APPROVED
@@ -60,7 +60,7 @@ def test_low_score_is_rejected_with_the_reason(in_tenant_a):
     connectors_off()
     activate(tiny_ruleset())
 
-    application = submit(declared={"bureau_score": 500})
+    application = submit(sourced={"bureau_score": 500, "verified_income": 5000})
 
     decision = application.decisions.get()
     assert application.status == ApplicationStatus.REJECTED
@@ -82,11 +82,11 @@ def test_starter_policy_decision_replays_identically(in_tenant_a):
 def test_a_new_rule_set_never_changes_a_past_decision(in_tenant_a):
     connectors_off()
     activate(tiny_ruleset())
-    past = submit(declared=GOOD)
+    past = submit(sourced=GOOD)
     stored = Decision.objects.get(application=past)
 
     activate(REJECT_ALL)
-    later = submit(declared=GOOD)
+    later = submit(sourced=GOOD)
 
     past.refresh_from_db()
     assert past.status == ApplicationStatus.APPROVED
@@ -103,7 +103,7 @@ def test_shadow_challenger_is_recorded_with_no_effect(in_tenant_a):
     ruleset_version_submit(version_id=challenger.pk, actor="maker")
     ruleset_challenger_set(version_id=challenger.pk, share=0, actor="checker")
 
-    application = submit(declared=GOOD)
+    application = submit(sourced=GOOD)
 
     roles = {d.role: d for d in application.decisions.all()}
     assert application.status == ApplicationStatus.APPROVED
@@ -119,7 +119,7 @@ def test_challenger_with_full_share_decides(in_tenant_a):
     ruleset_version_submit(version_id=challenger.pk, actor="maker")
     ruleset_challenger_set(version_id=challenger.pk, share=100, actor="checker")
 
-    application = submit(declared=GOOD)
+    application = submit(sourced=GOOD)
 
     assert application.status == ApplicationStatus.REJECTED
     assert application.decisions.get(effective=True).role == "challenger"
@@ -137,11 +137,11 @@ def test_earlier_applications_count_by_id_phone_and_card(in_tenant_a):
     connectors_off()
     activate(tiny_ruleset())
     borrower = borrower_make()
-    submit(borrower, declared=GOOD)
+    submit(borrower, sourced=GOOD)
     sharer = borrower_make(mobile=borrower_mobile(borrower))
 
-    again = submit(borrower, declared=GOOD)
-    other = submit(sharer, declared=GOOD)
+    again = submit(borrower, sourced=GOOD)
+    other = submit(sharer, sourced=GOOD)
 
     features = again.decisions.get().features
     assert features["applications_7d_by_id"] == 1
@@ -190,8 +190,8 @@ def test_repeated_external_ref_returns_the_first_application(in_tenant_a):
 def test_withdrawn_and_expired_applications(in_tenant_a):
     connectors_off()
     activate(tiny_ruleset())
-    withdrawn = submit(declared=GOOD)
-    stale = submit(declared=GOOD)
+    withdrawn = submit(sourced=GOOD)
+    stale = submit(sourced=GOOD)
     Application.objects.filter(pk=stale.pk).update(
         submitted_at=timezone.now() - timedelta(days=20)
     )
@@ -210,8 +210,8 @@ def test_withdrawn_and_expired_applications(in_tenant_a):
 def test_metrics_share_decided_automatically(in_tenant_a):
     connectors_off()
     activate(tiny_ruleset())
-    submit(declared=GOOD)
-    submit(declared={"bureau_score": 500})
+    submit(sourced=GOOD)
+    submit(sourced={"bureau_score": 500, "verified_income": 5000})
 
     metrics = decision_metrics()
 
@@ -232,8 +232,8 @@ def test_application_of_one_tenant_is_invisible_in_another(tenant_a, tenant_b):
 def test_approved_application_becomes_one_loan(in_tenant_a):
     connectors_off()
     activate(tiny_ruleset())
-    approved = submit(declared=GOOD)
-    rejected = submit(declared={"bureau_score": 500})
+    approved = submit(sourced=GOOD)
+    rejected = submit(sourced={"bureau_score": 500, "verified_income": 5000})
     contract_date = timezone.localdate()
 
     loan = application_to_loan(
@@ -257,7 +257,7 @@ def test_expiry_task_walks_every_lender(in_tenant_a):
 
     connectors_off()
     activate(tiny_ruleset())
-    stale = submit(declared=GOOD)
+    stale = submit(sourced=GOOD)
     Application.objects.filter(pk=stale.pk).update(
         submitted_at=timezone.now() - timedelta(days=30)
     )

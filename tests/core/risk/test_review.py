@@ -20,8 +20,8 @@ REVIEW = {"bureau_score": 700, "debt_to_income": "0.6"}  # R102 high DTI
 REJECT = {"bureau_score": 500}  # R001 score too low
 
 
-def _in_review(declared: dict, minutes_ago: int = 0) -> Application:
-    application = submit(declared={"verified_income": 5000, **declared})
+def _in_review(sourced: dict, minutes_ago: int = 0) -> Application:
+    application = submit(sourced={"verified_income": 5000, **sourced})
     Application.objects.filter(pk=application.pk).update(
         submitted_at=timezone.now() - timedelta(minutes=minutes_ago)
     )
