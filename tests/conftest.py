@@ -21,6 +21,9 @@ from tenants.models import Tenant
 TEST_TENANTS = {
     "alpha": ("alpha@alpha.test", "Alpha 小额贷款有限公司"),
     "beta": ("beta@beta.test", "Beta 小额贷款有限公司"),
+    # Only tests that must commit (threads need committed rows) use "committed",
+    # so alpha and beta hold nothing but what each test makes and rolls back.
+    "committed": ("admin@committed.test", "Committed 小额贷款有限公司"),
 }
 ADMIN_PASSWORD = "Correct-horse-42"
 

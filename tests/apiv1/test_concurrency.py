@@ -2,9 +2,10 @@
 
 Threads need committed rows, so these tests run outside the per-test
 transaction: they commit a key (public) and loans in the session's lender
-'alpha' (no schema is created, nothing is flushed), and delete the key and
-idempotency records afterwards. The loans stay in alpha's schema; other
-tests only ever assert on rows they make themselves.
+'committed', kept for such tests (no schema is created, nothing is
+flushed), and delete the key and idempotency records afterwards. The loans
+stay in its schema, so alpha's and beta's book-wide figures are only
+ever what a test makes.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ THREADS = 20
 @pytest.fixture
 def committed(django_db_blocker) -> Iterator[dict[str, Any]]:
     with django_db_blocker.unblock():
-        tenant = Tenant.objects.get(slug="alpha")
+        tenant = Tenant.objects.get(slug="committed")
         issued = api_key_create(
             tenant=tenant, name="concurrency", scopes=["read", "write"], actor="t"
         )

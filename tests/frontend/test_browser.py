@@ -79,7 +79,13 @@ def browser(monkeypatch):
     # calls of the test itself are still synchronous and safe.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+    # Inside sync_playwright an event loop runs, so Django resolves
+    # connections in a new async context and would open a second,
+    # autocommitting connection: the test's writes would escape its
+    # transaction and persist. Keep using the test's own connection.
+    test_connection = connections["default"]
     with sync_playwright() as p:
+        connections["default"] = test_connection
         launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
         launched.close()
@@ -104,8 +110,8 @@ def test_sign_in_and_read_the_dashboard_then_switch_language(browser, live_url, 
     page = _signed_in(browser, live_url, staff("finance").username)
     assert page.locator("h1").inner_text() == "仪表盘"
     assert page.locator("#pnl-net").is_visible()
-    page.select_option("#language-form select", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the select submits its form on change
+        page.select_option("#language-form select", "en")
     assert page.locator("h1").inner_text() == "Dashboard"
     _shot(page, "dashboard_english")
 

@@ -74,6 +74,7 @@ def test_every_staff_view_of_tenant_data_is_audited(client, staff, tenant_a):
         )
     )
     assert entries == [
+        ("ops@jinqiao.test", "auth.logged_in", None),  # the fixture's sign-in
         ("ops@jinqiao.test", "tenants.list", None),
         ("ops@jinqiao.test", "tenants.view", "alpha"),
         ("ops@jinqiao.test", "revenue.view", None),

@@ -19,7 +19,8 @@ def test_lender_admin_signs_in_on_the_lenders_host(client, tenant_a):
     )
     assert response.status_code == 302
 
-    home = client.get("/", HTTP_HOST="alpha.localhost")
+    home = client.get("/", HTTP_HOST="alpha.localhost", follow=True)
+    assert home.redirect_chain[-1][0] == "/console/"
     assert home.status_code == 200
     assert "Alpha 小额贷款有限公司" in home.content.decode()
 

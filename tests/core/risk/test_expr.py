@@ -153,3 +153,27 @@ def test_any_text_either_compiles_or_raises_expression_error(source: str) -> Non
         compile_expression(source, VARIABLES)
     except ExpressionError:
         pass
+
+
+def _chain(terms: int) -> str:
+    return "verified_income" + " + 1" * (terms - 1)
+
+
+def test_long_operator_chain_is_refused_with_expression_error() -> None:
+    # Left-associative chains parse in a loop but build a tree as deep as
+    # the chain, which compiling and evaluating would recurse through.
+    with pytest.raises(ExpressionError) as caught:
+        compile_expression(_chain(150), VARIABLES, kind="number")
+
+    assert "more than 100 operations in one chain" in str(caught.value)
+
+
+def test_chain_of_fifty_terms_compiles_and_evaluates() -> None:
+    assert run(_chain(50), kind="number", verified_income=1) == Decimal(50)
+
+
+@pytest.mark.parametrize("terms", [150, 1000, 5000])
+def test_long_chains_never_raise_recursion_error(terms: int) -> None:
+    for source in (_chain(terms), "age > 1" + " and age > 1" * terms):
+        with pytest.raises(ExpressionError):
+            parse(source)

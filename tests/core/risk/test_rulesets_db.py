@@ -159,3 +159,105 @@ def test_challenger_needs_a_second_person_and_replaces_the_previous_one(
     assert (second.status, second.challenger_share) == ("challenger", 20)
     with pytest.raises(InvalidInput):
         ruleset_challenger_set(version_id=second.pk, share=101, actor="checker")
+
+
+def test_protected_attribute_is_refused_at_save_naming_the_rule(in_tenant_a):
+    data = tiny_ruleset(rules=[_rule("foreign_worker == true")])
+
+    with pytest.raises(InvalidInput) as caught:
+        ruleset_create(name="unfair", definition=data, actor="maker")
+
+    assert (
+        "protected attribute 'foreign_worker'"
+        in caught.value.fields["rules[0] odd_rule"]
+    )
+    assert not RuleSet.objects.filter(name="unfair").exists()
+
+
+def test_price_tier_above_todays_policy_ceiling_is_refused(in_tenant_a):
+    from django.utils import timezone
+
+    from core.policy.models import PricingCeiling
+
+    ruleset_create(name="at-ceiling", definition=tiny_ruleset(), actor="maker")
+    PricingCeiling.objects.create(
+        effective_from=timezone.localdate(), hard_ceiling="0.20", lpr_multiple=4
+    )
+
+    with pytest.raises(InvalidInput) as caught:
+        ruleset_create(name="above-ceiling", definition=tiny_ruleset(), actor="maker")
+
+    assert list(caught.value.fields) == ["pricing.tiers[1]"]
+    assert "ceiling 0.2" in caught.value.fields["pricing.tiers[1]"]
+    assert not RuleSet.objects.filter(name="above-ceiling").exists()
+
+
+def _version_in(status: str, name: str) -> RuleSetVersion:
+    version = ruleset_create(name=name, definition=tiny_ruleset(), actor="maker")
+    version = ruleset_version_submit(version_id=version.pk, actor="maker")
+    if status == VersionStatus.ACTIVE:
+        version = ruleset_version_approve(version_id=version.pk, actor="checker")
+    elif status == VersionStatus.RETIRED:
+        ruleset_version_approve(version_id=version.pk, actor="checker")
+        ruleset_version_approve(
+            version_id=_version_in(VersionStatus.PENDING_APPROVAL, f"{name}-next").pk,
+            actor="checker",
+        )
+        version.refresh_from_db()
+    assert version.status == status
+    return version
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (VersionStatus.ACTIVE, VersionStatus.DRAFT),
+        (VersionStatus.ACTIVE, VersionStatus.PENDING_APPROVAL),
+        (VersionStatus.RETIRED, VersionStatus.ACTIVE),
+        (VersionStatus.RETIRED, VersionStatus.DRAFT),
+        (VersionStatus.PENDING_APPROVAL, VersionStatus.DRAFT),
+        (VersionStatus.PENDING_APPROVAL, VersionStatus.RETIRED),
+    ],
+)
+def test_status_moves_outside_the_graph_are_refused(in_tenant_a, before, after):
+    version = _version_in(before, f"graph-{before}-{after}".replace("_", "-"))
+
+    version.status = after
+    with pytest.raises(Conflict) as caught:
+        version.save()
+
+    assert caught.value.fields == {"status": before}
+    assert RuleSetVersion.objects.get(pk=version.pk).status == before
+
+
+def test_active_version_may_retire(in_tenant_a):
+    version = _version_in(VersionStatus.ACTIVE, "graph-retire")
+
+    version.status = VersionStatus.RETIRED
+    version.save()
+
+    assert RuleSetVersion.objects.get(pk=version.pk).status == "retired"
+
+
+def test_new_version_cannot_be_saved_retired(in_tenant_a):
+    rule_set = RuleSet.objects.create(name="born-retired")
+
+    with pytest.raises(Conflict):
+        RuleSetVersion(
+            rule_set=rule_set,
+            version=1,
+            definition=tiny_ruleset(),
+            created_by="maker",
+            status=VersionStatus.RETIRED,
+        ).save()
+
+    assert not RuleSetVersion.objects.filter(rule_set=rule_set).exists()
+
+
+def test_submitted_version_cannot_move_to_another_rule_set(in_tenant_a):
+    version = _version_in(VersionStatus.PENDING_APPROVAL, "moved")
+    other = RuleSet.objects.create(name="other")
+
+    version.rule_set = other
+    with pytest.raises(Conflict):
+        version.save()
