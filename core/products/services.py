@@ -203,6 +203,8 @@ def product_version_update(
         terms_check_whole({**_terms_of(version), **cleaned})
         for field, value in cleaned.items():
             setattr(version, field, value)
+        if actor not in version.edited_by:
+            version.edited_by = [*version.edited_by, actor]
         version.save()
         audit_record(
             actor=actor,
@@ -245,8 +247,8 @@ def product_version_submit(*, version_id: int, actor: str) -> ProductVersion:
 def product_version_approve(*, version_id: int, actor: str) -> ProductVersion:
     """Activate a pending version and retire the one it replaces.
 
-    Maker-checker: the approver must be neither its creator nor its
-    submitter (PermissionDenied). The worst-case rate is checked again
+    Maker-checker: the approver must not have created, edited or submitted
+    it (PermissionDenied). The worst-case rate is checked again
     against the ceiling in force today (PricingCeilingExceeded).
     """
     actor = _actor_check(actor)
@@ -257,12 +259,7 @@ def product_version_approve(*, version_id: int, actor: str) -> ProductVersion:
                 f"only a pending version can be approved; this one is {version.status}",
                 fields={"status": version.status},
             )
-        if actor in (version.created_by, version.submitted_by):
-            raise PermissionDenied(
-                "a second staff member must approve: the approver made or "
-                "submitted this version",
-                fields={"actor": "same as maker"},
-            )
+        _second_person_check(version, actor)
         check = version_price_check(version)
         _activate(version, approver=actor)
         audit_record(
@@ -277,6 +274,22 @@ def product_version_approve(*, version_id: int, actor: str) -> ProductVersion:
         extra={"tenant": connection.schema_name, "product_version": version.pk},
     )
     return version
+
+
+def _second_person_check(version: ProductVersion, actor: str) -> None:
+    """Refuse an approver who made, edited or submitted ``version``."""
+    if actor in (version.created_by, version.submitted_by):
+        raise PermissionDenied(
+            "a second staff member must approve: the approver made or "
+            "submitted this version",
+            fields={"actor": "same as maker"},
+        )
+    if actor in version.edited_by:
+        raise PermissionDenied(
+            "maker-checker: whoever edited a draft's terms cannot approve it; "
+            "a second staff member must",
+            fields={"actor": "edited this version"},
+        )
 
 
 def _activate(version: ProductVersion, *, approver: str) -> None:

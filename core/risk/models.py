@@ -91,6 +91,9 @@ class RuleSetVersion(models.Model):
     )
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Everyone who changed the draft's rules after creating it, in order;
+    # none of them may approve it (maker-checker, ADR 0008).
+    edited_by = models.JSONField(default=list, blank=True)
     submitted_by = models.CharField(max_length=150, blank=True)
     approved_by = models.CharField(max_length=150, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)

@@ -203,6 +203,8 @@ def ruleset_version_update(
                 fields={"status": version.status},
             )
         version.definition = _definition(version.rule_set, version.version, definition)
+        if actor not in version.edited_by:
+            version.edited_by = [*version.edited_by, actor]
         version.save()
         _audit_version(actor, "ruleset.version_updated", version)
     return version
@@ -226,11 +228,18 @@ def ruleset_version_submit(*, version_id: int, actor: str) -> RuleSetVersion:
 
 
 def _second_person_check(version: RuleSetVersion, actor: str) -> None:
+    """Refuse an approver who made, edited or submitted ``version``."""
     if actor in (version.created_by, version.submitted_by):
         raise PermissionDenied(
             "a second staff member must approve: the approver made or "
             "submitted this version",
             fields={"actor": "maker cannot approve"},
+        )
+    if actor in version.edited_by:
+        raise PermissionDenied(
+            "maker-checker: whoever edited a draft's rules cannot approve it; "
+            "a second staff member must",
+            fields={"actor": "edited this version"},
         )
 
 
@@ -238,7 +247,8 @@ def ruleset_version_approve(*, version_id: int, actor: str) -> RuleSetVersion:
     """Make a submitted (or challenger) version the tenant's active one.
 
     The previous active version is retired. Raises PermissionDenied when
-    the approver created or submitted it, Conflict for another status.
+    the approver created, edited or submitted it, Conflict for another
+    status.
     """
     actor = _actor_check(actor)
     with transaction.atomic():

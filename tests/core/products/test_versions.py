@@ -63,6 +63,23 @@ def test_submitter_cannot_approve_a_version_someone_else_made(in_tenant_a):
         product_version_approve(version_id=draft.pk, actor="zhao")
 
 
+def test_an_editor_of_the_draft_cannot_approve_it(in_tenant_a):
+    draft = product_create(
+        code="personal", name="Personal", terms=product_terms(), actor="li"
+    )
+    product_version_update(version_id=draft.pk, actor="wang", changes={"grace_days": 5})
+    product_version_submit(version_id=draft.pk, actor="li")
+
+    with pytest.raises(PermissionDenied, match="maker-checker"):
+        product_version_approve(version_id=draft.pk, actor="wang")
+
+    draft.refresh_from_db()
+    assert draft.edited_by == ["wang"]
+    assert draft.status == VersionStatus.PENDING_APPROVAL
+    approved = product_version_approve(version_id=draft.pk, actor="zhao")
+    assert approved.status == VersionStatus.ACTIVE
+
+
 def test_second_staff_member_activates_with_the_worst_case_rate(in_tenant_a):
     active = _active_product()
 

@@ -97,6 +97,27 @@ def test_maker_or_submitter_cannot_approve(in_tenant_a):
     assert starter.status == VersionStatus.RETIRED
 
 
+def test_an_editor_of_the_draft_cannot_approve_or_run_it_as_challenger(
+    in_tenant_a,
+):
+    version = ruleset_create(name="mc", definition=tiny_ruleset(), actor="maker")
+    ruleset_version_update(
+        version_id=version.pk,
+        definition=tiny_ruleset(rules=tiny_ruleset()["rules"][:1]),
+        actor="editor",
+    )
+    ruleset_version_submit(version_id=version.pk, actor="maker")
+
+    with pytest.raises(PermissionDenied, match="maker-checker"):
+        ruleset_version_approve(version_id=version.pk, actor="editor")
+    with pytest.raises(PermissionDenied, match="maker-checker"):
+        ruleset_challenger_set(version_id=version.pk, share=0, actor="editor")
+
+    version.refresh_from_db()
+    assert version.edited_by == ["editor"]
+    assert version.status == VersionStatus.PENDING_APPROVAL
+
+
 def test_draft_is_required_to_approve_and_only_drafts_change(in_tenant_a):
     version = ruleset_create(name="frozen", definition=tiny_ruleset(), actor="maker")
     with pytest.raises(Conflict):
