@@ -74,6 +74,8 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-never-use-in-production"
 
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost").strip().lower()
+# Port of the development web server; e-mailed links carry it under DEBUG.
+PORT = _int("PORT", 8000, minimum=1)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS",
     default=[BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1", "testserver"],
@@ -310,6 +312,11 @@ CELERY_BEAT_SCHEDULE = {
     "refill-spare-schemas": {
         "task": "tenants.tasks.spare_pool_refill",
         "schedule": 60.0,
+    },
+    # Re-queues approvals whose provisioning message was lost (idempotent).
+    "onboarding-provisioning-sweep": {
+        "task": "onboarding.tasks.provisioning_sweep",
+        "schedule": 300.0,
     },
     # The daily close of every lender, shortly after midnight (Asia/Shanghai);
     # keyed by business date, so a rerun or a late run posts nothing twice.

@@ -22,10 +22,10 @@ def tenant_url(tenant: Tenant, path: str) -> str:
     """Return an absolute URL on the tenant's host.
 
     ``BILLING_TENANT_URL`` is a template such as ``https://{host}``; in
-    development the default adds the runserver port.
+    development the default adds the web server's ``PORT``.
     """
     template = getattr(settings, "BILLING_TENANT_URL", "") or (
-        "http://{host}:8000" if settings.DEBUG else "https://{host}"
+        f"http://{{host}}:{settings.PORT}" if settings.DEBUG else "https://{host}"
     )
     host = f"{tenant.slug}.{settings.BASE_DOMAIN}"
     return template.format(host=host) + path

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from billing.models import Plan
 from billing.services import subscription_start
 from core.errors import Conflict, InvalidInput, NotFound
 from onboarding.documents import document_check, document_write
+from onboarding.invitations import invitation_send
 from onboarding.models import (
     ApplicationDocument,
     ApplicationReviewEntry,
@@ -200,18 +203,52 @@ def application_approve(
     return application
 
 
-def application_provisioned_mark(*, application_id: int) -> LenderApplication:
-    """Record that the tenant is ready and the invitation went out."""
+def application_invitation_send(*, application_id: int) -> LenderApplication:
+    """E-mail the first admin's invitation once; mark the application provisioned.
+
+    The tenant must be ready. Holds the application's row lock while
+    sending, so a duplicate task (a re-queued provisioning) waits and then
+    finds the application provisioned and sends nothing.
+    """
     with transaction.atomic():
-        application = LenderApplication.objects.select_for_update().get(
-            pk=application_id
+        application = (
+            LenderApplication.objects.select_for_update(of=("self",))
+            .select_related("tenant")
+            .get(pk=application_id)
         )
-        if application.status == ApplicationStatus.APPROVED:
-            application.status = ApplicationStatus.PROVISIONED
-            application.save(update_fields=["status", "updated_at"])
-            _log(application, ReviewAction.PROVISIONED)
-            _log(application, ReviewAction.INVITATION_SENT)
+        if application.status != ApplicationStatus.APPROVED:
+            return application
+        invitation_send(tenant=application.tenant, email=application.email)
+        application.status = ApplicationStatus.PROVISIONED
+        application.save(update_fields=["status", "updated_at"])
+        _log(application, ReviewAction.PROVISIONED)
+        _log(application, ReviewAction.INVITATION_SENT)
     return application
+
+
+def provisioning_stuck_requeue(*, older_than: datetime.timedelta) -> list[int]:
+    """Queue provisioning again for approvals not finished after ``older_than``.
+
+    A provisioning message can be lost (the file-system broker does not
+    redeliver the message of a killed worker). Both steps are idempotent,
+    so re-queuing one that is merely slow costs a no-op. Returns the
+    application ids queued.
+    """
+    from onboarding.tasks import provisioning_enqueue
+
+    cutoff = timezone.now() - older_than
+    stuck = list(
+        LenderApplication.objects.filter(
+            status=ApplicationStatus.APPROVED,
+            tenant__isnull=False,
+            tenant__created_at__lt=cutoff,
+        ).values_list("pk", flat=True)
+    )
+    for application_id in stuck:
+        provisioning_enqueue(application_id)
+    if stuck:
+        logger.warning("re-queued provisioning of %d approved applications", len(stuck))
+    return stuck
 
 
 def checklist_item_mark(*, tenant_id: int, item: str, done: bool = True) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
 import celery
 
 from config.celery import app
-from onboarding.invitations import invitation_send
 from onboarding.models import ApplicationStatus, LenderApplication
-from onboarding.services import application_provisioned_mark
+from onboarding.services import (
+    application_invitation_send,
+    provisioning_stuck_requeue,
+)
 from tenants.models import TenantStatus
 from tenants.tasks import tenant_provision
 
@@ -23,8 +27,7 @@ def application_invite(self: celery.Task, application_id: int) -> str:
         return application.status
     if tenant.status != TenantStatus.READY:
         raise self.retry()
-    invitation_send(tenant=tenant, email=application.email)
-    return application_provisioned_mark(application_id=application_id).status
+    return application_invitation_send(application_id=application_id).status
 
 
 def provisioning_enqueue(application_id: int) -> None:
@@ -36,3 +39,14 @@ def provisioning_enqueue(application_id: int) -> None:
         tenant_provision.si(application.tenant_id, application.email),
         application_invite.si(application_id),
     ).apply_async()
+
+
+# Longer than a provisioning takes (well under a second) plus the invitation
+# task's retries (5 x 10 s), so only lost chains are re-queued.
+PROVISIONING_STALE_AFTER = datetime.timedelta(minutes=5)
+
+
+@app.task
+def provisioning_sweep() -> int:
+    """Re-queue provisioning stuck longer than PROVISIONING_STALE_AFTER (beat)."""
+    return len(provisioning_stuck_requeue(older_than=PROVISIONING_STALE_AFTER))

@@ -25,10 +25,36 @@ def expected_migrations() -> set[tuple[str, str]]:
     return set(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
 
 
+def schemas_existing(schemas: list[str]) -> list[str]:
+    """Return those of ``schemas`` that exist, in the given order.
+
+    A lender row in ``provisioning`` has no schema until ``tenant_provision``
+    renames a spare to it; migrating it would fail creating its
+    ``django_migrations`` table, and the rename brings every migration.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [schemas]
+        )
+        present = {row[0] for row in cursor.fetchall()}
+    missing = [schema for schema in schemas if schema not in present]
+    if missing:
+        logger.info(
+            "skipping %d schemas not created yet: %s",
+            len(missing),
+            ", ".join(missing),
+        )
+    return [schema for schema in schemas if schema in present]
+
+
 def schemas_behind(schemas: list[str]) -> list[str]:
-    """Return the schemas missing at least one known migration."""
+    """Return the existing schemas missing at least one known migration.
+
+    Schemas that do not exist yet (provisioning not done) are left out.
+    """
     expected = expected_migrations()
     behind = []
+    schemas = schemas_existing(list(schemas))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT table_schema FROM information_schema.tables "
@@ -51,12 +77,13 @@ class SkipCurrentExecutor(StandardExecutor):
 
     def run_migrations(self, tenants=None):
         tenants = list(tenants or [])
+        public = [t for t in tenants if t == self.PUBLIC_SCHEMA_NAME]
+        others = [t for t in tenants if t != self.PUBLIC_SCHEMA_NAME]
         if any(self.options.get(name) for name in _SPECIAL) or self.options.get(
             "check_unapplied"
         ):
-            return super().run_migrations(tenants)
-        public = [t for t in tenants if t == self.PUBLIC_SCHEMA_NAME]
-        others = [t for t in tenants if t != self.PUBLIC_SCHEMA_NAME]
+            existing = schemas_existing(others) if others else []
+            return super().run_migrations(public + existing)
         behind = schemas_behind(others) if others else []
         if others:
             logger.info("%d of %d schemas need migrations", len(behind), len(others))
