@@ -284,6 +284,12 @@ class SettlementQuoteOut(Schema):
     unpaid_interest_due: Decimal
     unpaid_fee_due: Decimal
     unpaid_penalty_due: Decimal
+    prepaid_interest_credit: Decimal = Field(
+        description="interest paid ahead beyond what is earned on the payoff date"
+    )
+    prepaid_fee_credit: Decimal = Field(
+        description="per-instalment fees paid ahead on instalments not yet due"
+    )
     total: Decimal
 
 

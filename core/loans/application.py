@@ -90,6 +90,8 @@ def allocation_apply(loan: Loan, repayment: Repayment) -> None:
     loan.credit_balance += split.unallocated
     lines.append(Line("2101", credit=split.unallocated, loan_id=loan.pk))
     record = {"instalments": paid, "credit": str(split.unallocated)}
+    if "settlement" in repayment.allocation:  # what the settlement cut, kept
+        record["settlement"] = repayment.allocation["settlement"]
     record["prior_status"] = loan.status
     still_owed = loan.instalments.filter(paid_off_on__isnull=True).exists()
     if loan.status in (LoanStatus.ACTIVE, LoanStatus.OVERDUE) and not still_owed:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 from django.db import connection
 
-from core.loans.models import Instalment, Loan
+from core.errors import Conflict, InvalidInput
+from core.loans.models import Instalment, Loan, LoanStatus
 from core.pricing.allocation import InstalmentDue
 from core.pricing.daycount import DayCount
-from core.pricing.payoff import PayoffQuote, payoff_quote
+from core.pricing.payoff import PayoffQuote, payoff_quote, quote_less_prepaid
 from core.pricing.rounding import ZERO, RoundingMode
 
 # Ledger account code -> the running balance on the loan row, in the
@@ -67,27 +67,38 @@ def loan_settlement_quote(loan: Loan, *, on: date) -> PayoffQuote:
     Owes the principal not yet due, everything fallen due and unpaid
     (penalty and the upfront fee included), and interest on the principal
     not yet due from the current period's start to ``on`` under the loan's
-    day count, less interest already paid on the current instalment.
+    day count. Interest and fees paid ahead on instalments not yet due
+    count against that interest, and what they exceed it by lowers the
+    principal owed (``quote_less_prepaid``). Raises Conflict for a loan
+    that is not open, InvalidInput for ``on`` before the disbursement.
     """
+    if loan.status not in (LoanStatus.ACTIVE, LoanStatus.OVERDUE):
+        raise Conflict(
+            f"loan {loan.pk} is {loan.status}: there is nothing to settle",
+            fields={"status": loan.status},
+        )
+    if loan.disbursed_on and on < loan.disbursed_on:
+        raise InvalidInput.for_field("on", "is before the disbursement")
     instalments = list(loan.instalments.order_by("number"))
     fallen = [i for i in instalments if i.due_date <= on and i.paid_off_on is None]
     not_yet = [i for i in instalments if i.due_date > on]
     principal_not_yet_due = sum(
         (i.principal_due - i.principal_paid for i in not_yet), ZERO
     )
-    period_start = not_yet[0].period_start if not_yet else on
     quote = payoff_quote(
         payoff_date=on,
-        period_start=min(period_start, on),
+        period_start=not_yet[0].period_start if not_yet else on,
         principal_not_yet_due=principal_not_yet_due,
         annual_rate=loan.annual_rate,
         day_count=DayCount[loan.day_count],
         rounding=RoundingMode[loan.rounding],
         unpaid=[_due(i) for i in fallen],
     )
-    prepaid = not_yet[0].interest_paid if not_yet else ZERO
-    accrued = max(quote.accrued_interest - prepaid, ZERO)
-    return replace(quote, accrued_interest=accrued)
+    return quote_less_prepaid(
+        quote,
+        interest_paid_ahead=sum((i.interest_paid for i in not_yet), ZERO),
+        fees_paid_ahead=sum((i.fee_paid for i in not_yet), ZERO),
+    )
 
 
 def _due(instalment: Instalment) -> InstalmentDue:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +21,7 @@ from core.borrowers.models import Borrower
 from core.close.models import BusinessDate
 from core.errors import Conflict, InvalidInput, NotFound
 from core.ledger.models import JournalEntry
-from core.ledger.services import Line, journal_post
+from core.ledger.services import Line, journal_post, journal_reverse
 from core.loans import requests
 from core.loans.aging import bucket_for, classification_for, days_past_due
 from core.loans.application import allocation_apply, allocation_undo, signed_line
@@ -34,6 +35,7 @@ from core.loans.models import (
     RepaymentKind,
     RepaymentStatus,
 )
+from core.loans.selectors import instalment_remaining, loan_settlement_quote
 from core.loans.terms import loan_terms_of
 from core.policy.services import pricing_check
 from core.pricing.fees import late_fee_due
@@ -310,7 +312,9 @@ def repayment_record(
     """Record money received for a loan and allocate it in the product's order.
 
     Overpayment becomes a credit balance (a liability); a loan owing
-    nothing closes. On a written-off loan the money is a recovery. A
+    nothing closes. An amount that covers the early-settlement quote on
+    ``received_on`` settles the loan early (interest to that date only,
+    kind ``settlement``). On a written-off loan the money is a recovery. A
     back-dated repayment is slotted in and later ones are replayed; days
     past due are counted to the business date, never to ``received_on``.
     A repeated key with the same data returns the first repayment. Raises
@@ -336,6 +340,13 @@ def repayment_record(
             raise InvalidInput.for_field("received_on", "is before the disbursement")
         _not_after_business_date(received_on, "received_on")
         later = _posted_after(loan, received_on)
+        payoff = None if later else _payoff_covered(loan, received_on, amount)
+        allocation: dict[str, Any] = {}
+        if payoff is not None:
+            kind = RepaymentKind.SETTLEMENT
+            allocation["settlement"] = _settlement_prepare(
+                loan, received_on, payoff, idempotency_key
+            )
         for done in reversed(later):
             allocation_undo(loan, done, received_on)
         repayment = Repayment.objects.create(
@@ -347,6 +358,7 @@ def repayment_record(
             external_ref=external_ref,
             idempotency_key=idempotency_key,
             request_fingerprint=request,
+            allocation=allocation,
         )
         allocation_apply(loan, repayment)
         for done in later:
@@ -364,6 +376,22 @@ def repayment_record(
             },
         )
     return repayment
+
+
+def _payoff_covered(loan: Loan, on: date, amount: Decimal) -> PayoffQuote | None:
+    """Return the payoff quote when ``amount`` settles an open loan early.
+
+    Such a repayment is an early settlement: interest runs to ``on`` only
+    and the rest is a credit balance, instead of paying the interest of
+    the unexpired term ahead. None when the loan is not open, has nothing
+    left to fall due after ``on``, or ``amount`` is short of the payoff.
+    """
+    if loan.status not in OPEN_STATUSES:
+        return None
+    if not loan.instalments.filter(due_date__gt=on).exists():
+        return None
+    quote = loan_settlement_quote(loan, on=on)
+    return quote if amount >= quote.total else None
 
 
 def _same_request(existing: Repayment, loan: Loan, request: str) -> Repayment:
@@ -389,6 +417,11 @@ def _repayment_kind(loan: Loan) -> str:
 
 
 REPLAYED_KINDS = (RepaymentKind.REGULAR, RepaymentKind.SETTLEMENT)
+REVERSIBLE_KINDS = (
+    RepaymentKind.REGULAR,
+    RepaymentKind.RECOVERY,
+    RepaymentKind.SETTLEMENT,
+)
 
 
 def _posted_after(loan: Loan, on: date) -> list[Repayment]:
@@ -481,6 +514,10 @@ def repayment_reverse(
         for done in reversed(later):
             allocation_undo(loan, done, on)
         allocation_undo(loan, target, on)
+        if target.kind == RepaymentKind.SETTLEMENT:
+            _settlement_undo(
+                loan, target.allocation["settlement"], on, f"repayment:{target.pk}"
+            )
         target.status = RepaymentStatus.REVERSED
         target.save(update_fields=["status"])
         for done in later:
@@ -509,7 +546,14 @@ def repayment_reverse(
 def _reversal_check(target: Repayment, loan: Loan, on: date) -> None:
     if target.status != RepaymentStatus.POSTED:
         raise Conflict(f"repayment {target.pk} is already {target.status}")
-    if target.kind not in (RepaymentKind.REGULAR, RepaymentKind.RECOVERY):
+    settled = target.kind == RepaymentKind.SETTLEMENT
+    if settled and "settlement" not in target.allocation:
+        raise Conflict(
+            "this settlement was recorded before settlements kept what they "
+            "changed, so it cannot be undone here",
+            fields={"repayment_id": target.kind},
+        )
+    if target.kind not in REVERSIBLE_KINDS:
         raise Conflict(
             f"a {target.kind} repayment cannot be reversed here",
             fields={"repayment_id": target.kind},
@@ -571,16 +615,7 @@ def loan_settle_early(
         if existing is not None:
             return _same_request(existing, loan, request)
         quote = _settlement_check(loan, on, amount)
-        waived = _instalments_cut_to_quote(loan, on, quote)
-        loan.fee_outstanding -= waived
-        loan.save()
-        journal_post(
-            entry_date=on,
-            kind="settlement.fee_waiver",
-            loan=loan,
-            idempotency_key=f"settlement:{idempotency_key}:waiver",
-            lines=[Line("4002", debit=waived), Line("1103", credit=waived)],
-        )
+        cut = _settlement_prepare(loan, on, quote, idempotency_key)
         repayment = Repayment.objects.create(
             loan=loan,
             kind=RepaymentKind.SETTLEMENT,
@@ -588,6 +623,7 @@ def loan_settle_early(
             received_on=on,
             idempotency_key=idempotency_key,
             request_fingerprint=request,
+            allocation={"settlement": cut},
         )
         allocation_apply(loan, repayment)
         audit_record(
@@ -598,14 +634,13 @@ def loan_settle_early(
             data={
                 "quote": str(quote.total),
                 "amount": str(amount),
-                "fees_waived": str(waived),
+                "fees_waived": cut["waived"],
             },
         )
     return repayment
 
 
 def _settlement_check(loan: Loan, on: date, amount: Decimal) -> PayoffQuote:
-    from core.loans.selectors import loan_settlement_quote
 
     if loan.status not in OPEN_STATUSES:
         raise Conflict(
@@ -624,25 +659,127 @@ def _settlement_check(loan: Loan, on: date, amount: Decimal) -> PayoffQuote:
     return quote
 
 
+_CUT_FIELDS = (
+    "due_date",
+    "principal_due",
+    "principal_paid",
+    "interest_due",
+    "interest_paid",
+    "fee_due",
+    "fee_paid",
+    "paid_off_on",
+)
+
+
+def _settlement_prepare(
+    loan: Loan, on: date, quote: PayoffQuote, idempotency_key: str
+) -> dict[str, Any]:
+    """Cut the loan down to ``quote`` and post what that changes.
+
+    Fees already booked as income and waived are taken back from fee
+    income; interest and fees paid ahead beyond what is owed on ``on``
+    become principal paid (the borrower is not charged for the unexpired
+    term). Returns what ``_settlement_undo`` needs to put it back.
+    Precondition: the loan row is locked.
+    """
+    not_yet = loan.instalments.filter(due_date__gt=on).order_by("number")
+    before = [
+        {"id": i.pk, **{f: _json(getattr(i, f)) for f in _CUT_FIELDS}} for i in not_yet
+    ]
+    waived = _instalments_cut_to_quote(loan, on, quote)
+    interest_back = quote.prepaid_interest_credit
+    fee_back = quote.prepaid_fee_credit
+    loan.fee_outstanding += fee_back - waived
+    loan.interest_accrued_unpaid += interest_back
+    loan.principal_outstanding -= interest_back + fee_back
+    loan.save()
+    entry = journal_post(
+        entry_date=on,
+        kind="settlement.fee_waiver",
+        loan=loan,
+        idempotency_key=f"settlement:{idempotency_key}:waiver",
+        lines=[
+            Line("4002", debit=waived),
+            Line("1103", credit=waived),
+            Line("1102", debit=interest_back),
+            Line("1103", debit=fee_back),
+            Line("1101", credit=interest_back + fee_back),
+        ],
+    )
+    return {
+        "instalments": before,
+        "entry": entry.pk,
+        "waived": str(waived),
+        "interest_back": str(interest_back),
+        "fee_back": str(fee_back),
+    }
+
+
+def _json(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _restored(field: str, value: str | None) -> date | Decimal | None:
+    if value is None:
+        return None
+    if field in ("due_date", "paid_off_on"):
+        return date.fromisoformat(value)
+    return Decimal(value)
+
+
+def _settlement_undo(loan: Loan, cut: dict[str, Any], on: date, key: str) -> None:
+    """Put back the instalments and balances ``_settlement_prepare`` changed."""
+    for saved in cut["instalments"]:
+        instalment = loan.instalments.get(pk=saved["id"])
+        for field in _CUT_FIELDS:
+            setattr(instalment, field, _restored(field, saved[field]))
+        instalment.save()
+    interest_back = Decimal(cut["interest_back"])
+    fee_back = Decimal(cut["fee_back"])
+    loan.fee_outstanding -= fee_back - Decimal(cut["waived"])
+    loan.interest_accrued_unpaid -= interest_back
+    loan.principal_outstanding += interest_back + fee_back
+    journal_reverse(
+        entry=JournalEntry.objects.get(pk=cut["entry"]),
+        entry_date=on,
+        idempotency_key=f"{key}:settlement-undo",
+    )
+    loan.save()
+
+
 def _instalments_cut_to_quote(loan: Loan, on: date, quote: PayoffQuote) -> Decimal:
     """Reshape the instalments not yet due; return the booked fees waived.
 
-    A per-instalment fee not yet booked as income (its due date has not
-    been closed) is dropped without an entry; one already booked is
-    waived against fee income.
+    Every per-instalment fee not yet due is dropped, paid or not: one
+    already booked as income (its due date was closed) is waived against
+    fee income, what was paid of it is returned through
+    ``quote.prepaid_fee_credit``. Interest paid ahead is kept up to what
+    was earned, latest instalment given back first; the credit is paid
+    as principal on the instalment that now falls due on ``on``.
     """
     waived = ZERO
     not_yet = list(loan.instalments.filter(due_date__gt=on).order_by("number"))
+    interest_back = quote.prepaid_interest_credit
+    for instalment in reversed(not_yet):
+        given_back = min(instalment.interest_paid, interest_back)
+        instalment.interest_paid -= given_back
+        interest_back -= given_back
     for index, instalment in enumerate(not_yet):
         if instalment.fee_recognised_on is not None:
-            waived += instalment.fee_due - instalment.fee_paid
-        instalment.fee_due = instalment.fee_paid
+            waived += instalment.fee_due
+        instalment.fee_due = instalment.fee_paid = ZERO
         if index == 0:
             instalment.principal_due = (
                 instalment.principal_paid + quote.principal_not_yet_due
             )
+            instalment.principal_paid += (
+                quote.prepaid_interest_credit + quote.prepaid_fee_credit
+            )
             instalment.interest_due = instalment.interest_paid + quote.accrued_interest
             instalment.due_date = on
+            # It may have been paid off ahead of time; now it owes the rest.
+            owed = instalment_remaining(instalment) > 0
+            instalment.paid_off_on = None if owed else on
         else:
             instalment.principal_due = instalment.principal_paid
             instalment.interest_due = instalment.interest_paid

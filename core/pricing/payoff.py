@@ -3,13 +3,15 @@
 A payoff on a given date owes the principal not yet due, every amount
 already due and unpaid, and interest accrued from the start of the current
 period to the payoff date under the product's day count. Interest, and
-per-instalment fees, for the unexpired part of the term are not charged.
+per-instalment fees, for the unexpired part of the term are not charged:
+what the borrower already paid of them ahead of time, beyond the interest
+earned to the payoff date, is returned by lowering the principal owed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -32,6 +34,10 @@ class PayoffQuote:
     unpaid_interest_due: Decimal
     unpaid_fee_due: Decimal
     unpaid_penalty_due: Decimal
+    # Paid ahead on instalments not yet due and not owed at the payoff date:
+    # interest beyond what was earned, and per-instalment fees (waived).
+    prepaid_interest_credit: Decimal = ZERO
+    prepaid_fee_credit: Decimal = ZERO
 
     @property
     def total(self) -> Decimal:
@@ -42,7 +48,32 @@ class PayoffQuote:
             + self.unpaid_interest_due
             + self.unpaid_fee_due
             + self.unpaid_penalty_due
+            - self.prepaid_interest_credit
+            - self.prepaid_fee_credit
         )
+
+
+def quote_less_prepaid(
+    quote: PayoffQuote, *, interest_paid_ahead: Decimal, fees_paid_ahead: Decimal
+) -> PayoffQuote:
+    """Net what was paid ahead on instalments not yet due against ``quote``.
+
+    Interest paid ahead first covers the interest earned to the payoff
+    date; the rest of it, and every per-instalment fee paid ahead, is a
+    credit that lowers the principal owed. The credit never exceeds the
+    principal not yet due (only cents of rounding could go beyond it; they
+    stay with the lender as the closing true-up).
+    """
+    interest_owed = max(quote.accrued_interest - interest_paid_ahead, ZERO)
+    interest_credit = max(interest_paid_ahead - quote.accrued_interest, ZERO)
+    interest_credit = min(interest_credit, quote.principal_not_yet_due)
+    fee_credit = min(fees_paid_ahead, quote.principal_not_yet_due - interest_credit)
+    return replace(
+        quote,
+        accrued_interest=interest_owed,
+        prepaid_interest_credit=interest_credit,
+        prepaid_fee_credit=fee_credit,
+    )
 
 
 def payoff_quote(
@@ -94,7 +125,8 @@ def schedule_payoff_quote(
     ``paid`` holds the running totals paid per instalment number;
     ``penalty_due`` is penalty interest charged and unpaid so far.
     Principal paid early on a future instalment lowers the balance for the
-    whole current period (see ADR 0002). Raises InvalidInput when
+    whole current period (see ADR 0002); interest and fees paid early are
+    netted by ``quote_less_prepaid``. Raises InvalidInput when
     ``payoff_date`` is before disbursement.
     """
     terms = schedule.terms
@@ -126,7 +158,14 @@ def schedule_payoff_quote(
         rounding=terms.rounding,
         unpaid=unpaid,
     )
-    return _less_interest_prepaid(quote, not_yet_due, paid_by_number)
+    ahead = [
+        paid_by_number[i.number] for i in not_yet_due if i.number in paid_by_number
+    ]
+    return quote_less_prepaid(
+        quote,
+        interest_paid_ahead=sum((line.interest_paid for line in ahead), ZERO),
+        fees_paid_ahead=sum((line.fee_paid for line in ahead), ZERO),
+    )
 
 
 def penalty_interest(
@@ -167,24 +206,4 @@ def _unpaid(instalment: Instalment, paid: InstalmentPaid | None) -> InstalmentDu
         fee_due=max(instalment.fee_due - paid.fee_paid, ZERO),
         interest_due=max(instalment.interest_due - paid.interest_paid, ZERO),
         principal_due=max(instalment.principal_due - paid.principal_paid, ZERO),
-    )
-
-
-def _less_interest_prepaid(
-    quote: PayoffQuote,
-    not_yet_due: list[Instalment],
-    paid_by_number: dict[int, InstalmentPaid],
-) -> PayoffQuote:
-    if not not_yet_due or not_yet_due[0].number not in paid_by_number:
-        return quote
-    prepaid = paid_by_number[not_yet_due[0].number].interest_paid
-    accrued = max(quote.accrued_interest - prepaid, ZERO)
-    return PayoffQuote(
-        payoff_date=quote.payoff_date,
-        principal_not_yet_due=quote.principal_not_yet_due,
-        accrued_interest=accrued,
-        unpaid_principal_due=quote.unpaid_principal_due,
-        unpaid_interest_due=quote.unpaid_interest_due,
-        unpaid_fee_due=quote.unpaid_fee_due,
-        unpaid_penalty_due=quote.unpaid_penalty_due,
     )

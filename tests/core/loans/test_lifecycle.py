@@ -147,9 +147,12 @@ def test_repeated_repayment_key_records_money_once(in_tenant_a, assert_books_agr
     assert_books_agree()
 
 
-def test_full_repayment_closes_the_loan(in_tenant_a, assert_books_agree):
+def test_paying_the_whole_schedule_early_closes_with_interest_to_date_only(
+    in_tenant_a, assert_books_agree
+):
     loan = loan_active_make()
     owed = _total_owed(loan)
+    first_interest = loan.instalments.get(number=1).interest_due  # 15 Jan-15 Feb
 
     repayment_record(
         loan_id=loan.pk,
@@ -163,17 +166,18 @@ def test_full_repayment_closes_the_loan(in_tenant_a, assert_books_agree):
     assert loan.status == LoanStatus.CLOSED
     assert loan.principal_outstanding == 0 and loan.interest_accrued_unpaid == 0
     assert balances["1101"] == balances["1102"] == D("0.00")
-    assert balances["4001"] == -(owed - loan.principal)
+    assert balances["4001"] == -first_interest
+    assert loan.credit_balance == owed - loan.principal - first_interest
     assert_books_agree()
 
 
 def test_overpayment_is_held_as_a_credit_balance(in_tenant_a, assert_books_agree):
     loan = loan_active_make()
-    owed = _total_owed(loan)
+    payoff = loan_settlement_quote(loan, on=date(2027, 2, 15)).total
 
     repayment_record(
         loan_id=loan.pk,
-        amount=owed + D("99.99"),
+        amount=payoff + D("99.99"),
         received_on=date(2027, 2, 15),
         idempotency_key="over",
     )
