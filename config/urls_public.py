@@ -6,12 +6,18 @@ from django.urls import include, path
 from billing import views as billing_views
 from frontend import platform_views as console
 from frontend import views
+from frontend.auth import LockoutAuthenticationForm
 from onboarding import views as onboarding_views
 
 urlpatterns = [
     path("", include("apiv1.urls")),  # the tenant REST API at /api/v1/
     path("", views.platform_home, name="platform_home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # Platform staff sign in with the same lockout as a lender's staff.
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Lender sign-up (public) and Stripe's webhook.
