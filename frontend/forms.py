@@ -8,12 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from apiv1.keys.models import Scope
 from apiv1.outbox import EVENT_TYPES
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from frontend.permissions import ROLE_LABELS
 
 
@@ -26,6 +27,18 @@ def domain_error_show(form: forms.Form, error: DomainError) -> None:
         placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+def form_error_show(request: Any, form: forms.Form, error: DomainError) -> None:
+    """Show a refused value by its field, and any other refusal as a message.
+
+    A Conflict or a PermissionDenied is about the record, not the form, and
+    the form may not even be on the page it returns to.
+    """
+    if isinstance(error, InvalidInput):
+        domain_error_show(form, error)
+    else:
+        messages.error(request, error.message)
 
 
 class PeriodForm(forms.Form):
@@ -91,6 +104,16 @@ class ReviewForm(forms.Form):
     approved_amount = forms.DecimalField(
         label=_("Approved amount (CNY, optional)"), decimal_places=2, required=False
     )
+
+
+class ConfirmForm(forms.Form):
+    """A second reviewer's answer to an approval over a rule-based reject."""
+
+    outcome = forms.ChoiceField(
+        label=_("Override"),
+        choices=[("approve", _("Confirm the approval")), ("reject", _("Decline"))],
+    )
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class RepaymentForm(forms.Form):

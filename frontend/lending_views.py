@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q
@@ -30,12 +31,14 @@ from core.risk.selectors import decision_effective, review_queue
 from frontend.console_views import Link, actor, list_page, masked_name, rules_diff
 from frontend.forms import (
     BacktestForm,
+    ConfirmForm,
     RepaymentForm,
     ReviewForm,
     RuleDefinitionForm,
     SearchForm,
     SettlementQuoteForm,
     domain_error_show,
+    form_error_show,
 )
 from frontend.permissions import can, role_required
 
@@ -216,6 +219,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
             a.term,
             a.submitted_at,
             a.claimed_by,
+            _review_stage(a),
         ]
         for a in review_queue().select_related("product_version__product")
     ]
@@ -227,6 +231,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         _("Term"),
         _("Submitted"),
         _("Claimed by"),
+        _("Stage"),
     ]
     return list_page(
         request,
@@ -237,32 +242,56 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _review_stage(application: Application) -> str:
+    if risk_services.awaits_confirmation(application):
+        return _("Awaits a second reviewer (approved by %(who)s)") % {
+            "who": application.reviewed_by
+        }
+    return _("First review")
+
+
 @role_required("review_application")
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.select_related("borrower", "product_version__product"),
         pk=pk,
     )
-    form = ReviewForm()
-    if request.method == "POST":
+    form, confirm_form = ReviewForm(), ConfirmForm()
+    if request.method == "POST" and "confirm" in request.POST:
+        confirm_form = ConfirmForm(request.POST)
+        if confirm_form.is_valid() and _review_call(
+            request, confirm_form, risk_services.review_confirm, pk
+        ):
+            return redirect("console_review")
+    elif request.method == "POST":
         form = ReviewForm(request.POST)
-        if form.is_valid():
-            try:
-                risk_services.review_decide(
-                    application_id=pk, actor=actor(request), **form.cleaned_data
-                )
-            except DomainError as error:
-                domain_error_show(form, error)
-            else:
-                messages.success(request, _("Decision recorded."))
-                return redirect("console_review")
+        if form.is_valid() and _review_call(
+            request, form, risk_services.review_decide, pk
+        ):
+            return redirect("console_review")
+    application.refresh_from_db()
+    awaiting = risk_services.awaits_confirmation(application)
     context = {
         "application": application,
         "borrower_name": masked_name(request, application.borrower.name),
         "decision": decision_effective(application_id=pk),
         "form": form,
+        "confirm_form": confirm_form,
+        "awaits_confirmation": awaiting,
+        "may_confirm": awaiting and application.reviewed_by != actor(request),
     }
     return render(request, "console/review_detail.html", context)
+
+
+def _review_call(request: HttpRequest, form: Any, service: Any, pk: int) -> bool:
+    """Call a review service with the form's data; show why it refused."""
+    try:
+        service(application_id=pk, actor=actor(request), **form.cleaned_data)
+    except DomainError as error:
+        form_error_show(request, form, error)
+        return False
+    messages.success(request, _("Decision recorded."))
+    return True
 
 
 @require_POST

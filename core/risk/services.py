@@ -837,13 +837,13 @@ def review_claim(*, application_id: int, actor: str) -> Application:
                 f"application {application.pk} is {application.status}",
                 fields={"status": application.status},
             )
-        stale = timezone.now() - timedelta(minutes=CLAIM_MINUTES)
-        held = application.claimed_by and application.claimed_by != actor
-        if held and application.claimed_at and application.claimed_at > stale:
+        if awaits_confirmation(application) and actor == application.reviewed_by:
             raise Conflict(
-                "another reviewer holds this application",
-                fields={"claimed_by": application.claimed_by},
+                "this approval waits for a second reviewer; whoever made it "
+                "cannot confirm it",
+                fields={"reviewed_by": application.reviewed_by},
             )
+        _claim_free_check(application, actor)
         application.claimed_by = actor
         application.claimed_at = timezone.now()
         application.save(update_fields=["claimed_by", "claimed_at"])
@@ -854,6 +854,33 @@ def review_claim(*, application_id: int, actor: str) -> Application:
             object_id=application.pk,
         )
     return application
+
+
+def awaits_confirmation(application: Application) -> bool:
+    """Return whether a first reviewer's override waits for a second one."""
+    return (
+        application.status == ApplicationStatus.IN_REVIEW
+        and application.review_outcome == "approve"
+    )
+
+
+def _claim_free_check(application: Application, actor: str) -> None:
+    """Refuse while another reviewer holds a fresh claim.
+
+    The first reviewer's claim ends with their override: the application
+    then waits for someone else. Raises Conflict.
+    """
+    holder = application.claimed_by
+    if not holder or holder == actor:
+        return
+    if awaits_confirmation(application) and holder == application.reviewed_by:
+        return
+    stale = timezone.now() - timedelta(minutes=CLAIM_MINUTES)
+    if application.claimed_at and application.claimed_at > stale:
+        raise Conflict(
+            "another reviewer holds this application",
+            fields={"claimed_by": holder},
+        )
 
 
 def overrides_reject(application: Application) -> bool:
@@ -877,18 +904,25 @@ def review_decide(
     """Approve or reject a claimed application with a note.
 
     Approving over a rule-based reject waits for review_confirm by a second
-    reviewer. Raises InvalidInput, PermissionDenied, Conflict.
+    reviewer. Raises InvalidInput, PermissionDenied, TenantSuspended (an
+    approval while the lender may not lend), Conflict.
     """
     actor = _actor_check(actor)
     if outcome not in ("approve", "reject"):
         raise InvalidInput.for_field("outcome", "must be approve or reject")
     if not note or not note.strip():
         raise InvalidInput.for_field("note", "a reviewer's decision needs a note")
+    if outcome == "approve":
+        lending_allowed_check()
     with transaction.atomic():
         application = _application_lock(application_id)
         _review_check(application, actor)
         if application.review_outcome:
-            raise Conflict("this application already waits for a second reviewer")
+            raise Conflict(
+                "this application already waits for a second reviewer to "
+                "confirm or decline the override",
+                fields={"review_outcome": application.review_outcome},
+            )
         application.reviewed_by, application.review_note = actor, note.strip()
         if outcome == "reject":
             application.status = ApplicationStatus.REJECTED
@@ -938,33 +972,49 @@ def _review_terms(application: Application, amount: Decimal | None) -> None:
     )
 
 
-def review_confirm(*, application_id: int, actor: str, note: str) -> Application:
-    """Confirm another reviewer's approval over a rule-based reject.
+def review_confirm(
+    *, application_id: int, actor: str, note: str, outcome: str = "approve"
+) -> Application:
+    """Confirm (``approve``) or decline (``reject``) another reviewer's
+    approval over a rule-based reject.
 
-    Raises PermissionDenied when the confirmer made that approval, Conflict.
+    Declining rejects the application. Raises InvalidInput,
+    PermissionDenied when the confirmer made that approval, TenantSuspended
+    (confirming while the lender may not lend), Conflict (nothing waits,
+    or another reviewer holds it).
     """
     actor = _actor_check(actor)
+    if outcome not in ("approve", "reject"):
+        raise InvalidInput.for_field("outcome", "must be approve or reject")
     if not note or not note.strip():
         raise InvalidInput.for_field("note", "a confirmation needs a note")
+    if outcome == "approve":
+        lending_allowed_check()
     with transaction.atomic():
         application = _application_lock(application_id)
-        if (
-            application.status != ApplicationStatus.IN_REVIEW
-            or application.review_outcome != "approve"
-        ):
-            raise Conflict("no approval waits for confirmation here")
+        if not awaits_confirmation(application):
+            raise Conflict(
+                "no approval waits for confirmation here",
+                fields={"status": application.status},
+            )
         if actor == application.reviewed_by:
             raise PermissionDenied(
                 "a second reviewer must confirm an override",
                 fields={"actor": "made the approval"},
             )
+        _claim_free_check(application, actor)
         application.confirmed_by, application.confirm_note = actor, note.strip()
-        application.status = ApplicationStatus.APPROVED
+        if outcome == "approve":
+            application.status = ApplicationStatus.APPROVED
+            action = "application.override_confirmed"
+        else:
+            application.status = ApplicationStatus.REJECTED
+            action = "application.override_declined"
         _decided(application, automatically=False)
         application.save()
         audit_record(
             actor=actor,
-            action="application.override_confirmed",
+            action=action,
             object_type="application",
             object_id=application.pk,
             data={"reviewed_by": application.reviewed_by},

@@ -137,3 +137,87 @@ def test_reviewer_rejects_with_a_note(rules):
     assert rejected.review_note == "address does not exist"
     assert rejected.decision_seconds >= 180
     assert decision_metrics().automatic_share == 0.0
+
+
+def _override_requested() -> Application:
+    """An application the rules reject, in review for a missing income,
+    approved by wang: it waits for a second reviewer."""
+    application = submit(sourced={"bureau_score": 500})  # R001, no income
+    assert application.status == ApplicationStatus.IN_REVIEW
+    review_claim(application_id=application.pk, actor="wang")
+    return review_decide(
+        application_id=application.pk,
+        actor="wang",
+        outcome="approve",
+        note="known customer",
+        approved_amount=Decimal("5000.00"),
+    )
+
+
+def test_second_reviewer_claims_an_override_the_first_still_holds(rules):
+    pending = _override_requested()
+    assert pending.review_outcome == "approve"
+
+    with pytest.raises(Conflict, match="second reviewer"):
+        review_claim(application_id=pending.pk, actor="wang")
+    claimed = review_claim(application_id=pending.pk, actor="zhao")
+    assert claimed.claimed_by == "zhao"
+    with pytest.raises(Conflict, match="another reviewer holds"):
+        review_confirm(application_id=pending.pk, actor="qian", note="ok")
+
+    confirmed = review_confirm(application_id=pending.pk, actor="zhao", note="ok")
+    assert confirmed.status == ApplicationStatus.APPROVED
+
+
+def test_second_reviewer_may_decline_an_override(rules):
+    pending = _override_requested()
+
+    declined = review_confirm(
+        application_id=pending.pk, actor="zhao", note="no", outcome="reject"
+    )
+
+    assert declined.status == ApplicationStatus.REJECTED
+    assert declined.confirmed_by == "zhao"
+    assert declined.decided_at is not None
+
+
+def test_suspended_lender_cannot_approve_from_the_review_queue(rules):
+    from django.db import connection
+
+    from tenants.guards import TenantSuspended
+
+    application = _in_review(REVIEW)
+    review_claim(application_id=application.pk, actor="wang")
+    connection.tenant.status = "suspended"
+    try:
+        with pytest.raises(TenantSuspended):
+            review_decide(
+                application_id=application.pk,
+                actor="wang",
+                outcome="approve",
+                note="ok",
+            )
+        rejected = review_decide(
+            application_id=application.pk, actor="wang", outcome="reject", note="no"
+        )
+    finally:
+        connection.tenant.status = "ready"
+
+    assert rejected.status == ApplicationStatus.REJECTED
+
+
+def test_suspended_lender_cannot_confirm_an_override(rules):
+    from django.db import connection
+
+    from tenants.guards import TenantSuspended
+
+    pending = _override_requested()
+    connection.tenant.status = "suspended"
+    try:
+        with pytest.raises(TenantSuspended):
+            review_confirm(application_id=pending.pk, actor="zhao", note="ok")
+    finally:
+        connection.tenant.status = "ready"
+
+    pending.refresh_from_db()
+    assert pending.status == ApplicationStatus.IN_REVIEW
