@@ -59,12 +59,31 @@ def business_date_current() -> date:
     return current.first() or timezone.localdate()
 
 
-def _not_after_business_date(value: date, field: str) -> None:
+def _business_date_set() -> date | None:
     current = BusinessDate.objects.filter(id=1).values_list("current", flat=True)
-    business = current.first()
+    return current.first()
+
+
+def _not_after_business_date(value: date, field: str) -> None:
+    business = _business_date_set()
     if business is not None and value > business:
         raise InvalidInput.for_field(
             field, f"is after the business date {business.isoformat()}"
+        )
+
+
+def _on_the_business_date(value: date, field: str) -> None:
+    """Refuse a date other than the open business date, once there is one.
+
+    Days before it are closed (their accruals and ageing are done), days
+    after it have not come.
+    """
+    business = _business_date_set()
+    if business is not None and value != business:
+        raise InvalidInput.for_field(
+            field,
+            f"must be the business date {business.isoformat()}: earlier days "
+            "are closed, later ones have not come",
         )
 
 
@@ -100,6 +119,7 @@ def loan_create(
     if not isinstance(product_version, ProductVersion):
         raise InvalidInput.for_field("product_version", "must be a product version")
     contract_date = requests.date_check(contract_date, "contract_date")
+    _not_after_business_date(contract_date, "contract_date")
     requests.text_check(funding_source, "funding_source", 60)
     if getattr(product_version, "status", None) != "active":
         raise Conflict(
@@ -272,6 +292,7 @@ def _disbursement_check(loan: Loan, on: date) -> None:
         )
     if on < loan.contract_date:
         raise InvalidInput.for_field("on", "is before the contract date")
+    _on_the_business_date(on, "on")
     if on > loan.contract_date + timedelta(days=CONTRACT_VALID_DAYS):
         raise Conflict(
             f"the contract of {loan.contract_date.isoformat()} expired after "

@@ -85,3 +85,32 @@ def test_a_paid_off_loan_returns_to_normal(in_tenant_a):
     loan.refresh_from_db()
     assert loan.status == LoanStatus.CLOSED
     assert (loan.dpd, loan.bucket, loan.classification) == (0, "0", "normal")
+
+
+@pytest.mark.parametrize("on", [date(2027, 1, 16), date(2027, 1, 20)])
+def test_disbursement_off_the_business_date_is_refused(in_tenant_a, on):
+    from core.loans.models import PaymentInstruction
+    from core.loans.services import loan_disburse
+    from tests.core.loans.factories import loan_make
+
+    loan = loan_make(contract_date=date(2027, 1, 15))
+    business_date_set(on=date(2027, 1, 18))  # 16 and 17 are closed, 20 not come
+
+    with pytest.raises(InvalidInput) as error:
+        loan_disburse(loan_id=loan.pk, on=on, idempotency_key="d")
+
+    loan.refresh_from_db()
+    assert "business date 2027-01-18" in error.value.fields["on"]
+    assert loan.status == LoanStatus.APPROVED
+    assert not PaymentInstruction.objects.filter(loan=loan).exists()
+
+
+def test_contract_dated_after_the_business_date_is_refused(in_tenant_a):
+    from tests.core.loans.factories import loan_make
+
+    business_date_set(on=date(2027, 1, 18))
+
+    with pytest.raises(InvalidInput) as error:
+        loan_make(contract_date=date(2099, 12, 31))
+
+    assert "contract_date" in error.value.fields
