@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +45,13 @@ class RowError:
 def history_rows(path: Path | str) -> Iterator[HistoryRow | RowError]:
     """Yield each data row of ``path`` (the header is line 1).
 
-    Raises InvalidInput when the header fits neither layout.
+    Each row's features are checked against the registered ranges, so a
+    row the rules could not read is a RowError, not a crash later.
+    Raises InvalidInput when the header fits neither layout, or when the
+    file is not UTF-8 text (call count_rows first to refuse it before any
+    row is used).
     """
-    with open(path, newline="", encoding="utf-8-sig") as handle:
+    with _text_errors(), open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         parse = _layout(reader.fieldnames or [])
         for line, row in enumerate(reader, start=2):
@@ -59,9 +64,27 @@ def history_rows(path: Path | str) -> Iterator[HistoryRow | RowError]:
 
 
 def count_rows(path: Path | str) -> int:
-    """Return how many data rows ``path`` holds (for a progress indicator)."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
+    """Return how many data rows ``path`` holds (for a progress indicator).
+
+    Reads the whole file, so it refuses (InvalidInput) a file that is not
+    UTF-8 text or not CSV.
+    """
+    with _text_errors(), open(path, newline="", encoding="utf-8-sig") as handle:
         return sum(1 for _ in csv.DictReader(handle))
+
+
+@contextmanager
+def _text_errors() -> Iterator[None]:
+    """Turn an undecodable or binary file into InvalidInput naming ``csv``."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise InvalidInput.for_field(
+            "csv",
+            f"is not UTF-8 text (byte {exc.start}): save it as UTF-8 CSV",
+        ) from None
+    except csv.Error as exc:
+        raise InvalidInput.for_field("csv", f"is not a CSV file: {exc}") from None
 
 
 RowParser = Callable[[Mapping[str, str]], tuple[dict[str, object], bool]]
@@ -83,7 +106,9 @@ def _layout(columns: Sequence[str]) -> RowParser:
 
 def _german_row(row: Mapping[str, str]) -> tuple[dict[str, object], bool]:
     bad = german_credit.row_outcome(row)
-    return german_credit.row_to_features(row), bad
+    features = german_credit.row_to_features(row)
+    coerce_features(features)  # refuses out-of-range values (age 200...)
+    return features, bad
 
 
 def _generic_row(row: Mapping[str, str]) -> tuple[dict[str, object], bool]:

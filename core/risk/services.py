@@ -24,11 +24,17 @@ from django.utils import timezone
 
 from core.audit.services import audit_record
 from core.borrowers.models import Borrower
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from core.risk import metrics
 from core.risk.collect import Collected, features_collect, json_ready, missing_issues
 from core.risk.connectors.registry import NAMES as CONNECTOR_NAMES
-from core.risk.features import declared_check
+from core.risk.features import coerce_features, declared_check
 from core.risk.history import HistoryRow, RowError, count_rows, history_rows
 from core.risk.models import (
     Application,
@@ -1200,23 +1206,85 @@ def backtest_run_start(*, version_id: int, dataset: str, actor: str) -> Backtest
 
 
 def backtest_run_execute(*, run_id: int, chunk: int = 250) -> BacktestRun:
-    """Run a queued backtest, saving progress; a finished run is left alone."""
+    """Run a queued backtest, saving progress; a finished run is left alone.
+
+    Any error marks the run failed with the reason (so the console stops
+    showing it as running); an unexpected one is raised again after that.
+    """
     run = BacktestRun.objects.select_related("ruleset_version__rule_set").get(pk=run_id)
     if run.status == RunStatus.DONE:
         return run
-    BacktestRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, progress=0)
-    history = HistoricalApplication.objects.filter(dataset=run.dataset).order_by("line")
-    total = history.count()
-    rows: list[tuple[dict[str, Any], bool]] = []
-    for start in range(0, total, chunk):
-        rows.extend((h.features, h.bad) for h in history[start : start + chunk])
-        done = int(100 * len(rows) / total) if total else 100
-        BacktestRun.objects.filter(pk=run.pk).update(progress=min(done, 99))
-    result = backtest_figures(run.ruleset_version, rows)
-    result["comparison"] = _comparison(run.ruleset_version, rows, result)
+    BacktestRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, progress=0, error=""
+    )
+    try:
+        result = _backtest_result(run, chunk)
+    except DomainError as exc:
+        return _backtest_failed(run, _error_text(exc))
+    except Exception as exc:
+        _backtest_failed(run, f"unexpected error: {type(exc).__name__}")
+        raise
     with transaction.atomic():
         run.refresh_from_db()
         run.status, run.progress, run.result = RunStatus.DONE, 100, result
+        run.error = ""
+        run.finished_at = timezone.now()
+        run.save()
+    return run
+
+
+def _backtest_result(run: BacktestRun, chunk: int) -> dict[str, Any]:
+    history = HistoricalApplication.objects.filter(dataset=run.dataset).order_by("line")
+    total = history.count()
+    rows: list[tuple[dict[str, Any], bool]] = []
+    skipped: list[int] = []
+    for start in range(0, total, chunk):
+        page = list(history[start : start + chunk])
+        rows.extend(history_features_valid(page, skipped))
+        done = int(100 * (start + len(page)) / total) if total else 100
+        BacktestRun.objects.filter(pk=run.pk).update(progress=min(done, 99))
+    if not rows:
+        raise InvalidInput.for_field("dataset", "no row with valid features")
+    result = backtest_figures(run.ruleset_version, rows)
+    result["comparison"] = _comparison(run.ruleset_version, rows, result)
+    result["skipped_lines"] = skipped[:100]
+    return result
+
+
+def history_features_valid(
+    history: Iterable[HistoricalApplication], skipped: list[int]
+) -> list[tuple[dict[str, Any], bool]]:
+    """Return (features, bad) of the rows whose features the rules can read.
+
+    Rows imported before ranges were checked may hold out-of-range values;
+    their line numbers are appended to ``skipped``.
+    """
+    rows = []
+    for item in history:
+        try:
+            coerce_features(item.features)
+        except InvalidInput:
+            skipped.append(item.line)
+            continue
+        rows.append((item.features, item.bad))
+    return rows
+
+
+def _error_text(exc: DomainError) -> str:
+    details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+    text = f"{exc.message} ({details})" if details else exc.message
+    return text[:300]
+
+
+def _backtest_failed(run: BacktestRun, error: str) -> BacktestRun:
+    logger.warning(
+        "backtest failed: %s",
+        error,
+        extra={"tenant": connection.schema_name, "backtest_run": run.pk},
+    )
+    with transaction.atomic():
+        run.refresh_from_db()
+        run.status, run.error = RunStatus.FAILED, error[:300]
         run.finished_at = timezone.now()
         run.save()
     return run

@@ -207,3 +207,128 @@ def test_backtest_task_runs_in_the_tenant_it_was_queued_from(in_tenant_a, small_
 
     run.refresh_from_db()
     assert run.status == "done" and _subset(run.result) == EXPECTED
+
+
+def _german_sample(tmp_path: Path, changes: dict[int, dict[str, str]]) -> Path:
+    """The German CSV's header and first six rows, with ``changes`` by row."""
+    import csv
+
+    with GERMAN_CSV.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        rows = [next(reader) for _ in range(6)]
+        columns = reader.fieldnames
+    for index, values in changes.items():
+        rows[index].update(values)
+    path = tmp_path / "german_sample.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+OUT_OF_RANGE = {
+    0: {"credit_amount": "-500"},
+    1: {"age_in_years": "200"},
+    2: {"duration_in_month": "0"},
+    3: {"age_in_years": "-5"},
+}
+
+
+def test_out_of_range_rows_are_reported_by_line_and_good_rows_kept(
+    in_tenant_a, tmp_path
+):
+    path = _german_sample(tmp_path, OUT_OF_RANGE)
+
+    report = history_import(dataset="ranges", path=str(path), actor="analyst")
+
+    assert (report.rows, report.imported) == (6, 2)
+    assert [e.line for e in report.errors] == [2, 3, 4, 5]
+    assert "credit_amount: below the minimum" in report.errors[0].reason
+    assert "age: above the maximum" in report.errors[1].reason
+    assert "duration_months: below the minimum" in report.errors[2].reason
+
+
+def test_backtest_command_skips_out_of_range_rows_by_line(in_tenant_a, tmp_path):
+    path = _german_sample(tmp_path, OUT_OF_RANGE)
+    out, err = StringIO(), StringIO()
+
+    call_command(
+        "backtest",
+        tenant=in_tenant_a.schema_name,
+        csv=str(path),
+        rule_set="german_credit",
+        json=True,
+        stdout=out,
+        stderr=err,
+    )
+
+    figures = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert figures["applications"] == 2
+    assert (
+        "line 2 skipped: amount: below the minimum 0; credit_amount" in err.getvalue()
+    )
+    assert "line 3 skipped: age: above the maximum 130" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content", ["bureau_score,bad\n7\xe9,0\n".encode("latin-1"), b"\x89PNG\x00\xff"]
+)
+def test_a_file_that_is_not_utf8_csv_is_refused_clearly(in_tenant_a, tmp_path, content):
+    from core.errors import InvalidInput
+
+    path = tmp_path / "odd.csv"
+    path.write_bytes(content)
+
+    with pytest.raises(InvalidInput, match="csv: is not UTF-8"):
+        history_import(dataset="odd", path=str(path), actor="analyst")
+    with pytest.raises(Exception, match="is not UTF-8"):
+        call_command(
+            "backtest",
+            tenant=in_tenant_a.schema_name,
+            csv=str(path),
+            rule_set="starter_policy",
+        )
+
+
+def test_a_backtest_that_fails_is_marked_failed_with_the_reason(in_tenant_a, small_csv):
+    version = ruleset_create(name="bands", definition=BANDS, actor="analyst")
+    history_import(dataset="small", path=str(small_csv), actor="analyst")
+    # Rows stored before ranges were checked, and one no rule can read.
+    HistoricalApplication.objects.filter(dataset="small").update(
+        features={"bureau_score": "-5"}
+    )
+    run = backtest_run_start(version_id=version.pk, dataset="small", actor="analyst")
+
+    failed = backtest_run_execute(run_id=run.pk)
+
+    assert failed.status == "failed"
+    assert "no row with valid features" in failed.error
+    assert failed.finished_at is not None
+
+
+def test_a_backtest_skips_stored_rows_out_of_range(in_tenant_a, small_csv):
+    version = ruleset_create(name="bands", definition=BANDS, actor="analyst")
+    history_import(dataset="small", path=str(small_csv), actor="analyst")
+    HistoricalApplication.objects.filter(dataset="small", line=2).update(
+        features={"bureau_score": "-5"}
+    )
+    run = backtest_run_start(version_id=version.pk, dataset="small", actor="analyst")
+
+    done = backtest_run_execute(run_id=run.pk)
+
+    assert done.status == "done"
+    assert done.result["applications"] == 5
+    assert done.result["skipped_lines"] == [2]
+
+
+def test_backtest_command_error_names_the_fields(in_tenant_a, small_csv):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="rule_set: nope"):
+        call_command(
+            "backtest",
+            tenant=in_tenant_a.schema_name,
+            csv=str(small_csv),
+            rule_set="nope",
+        )

@@ -13,7 +13,7 @@ from core.risk.history import HistoryRow, history_rows
 from core.risk.management.commands._tenant import tenant_enter
 from core.risk.models import HistoricalApplication
 from core.risk.selectors import ruleset_version_resolve
-from core.risk.services import backtest_figures
+from core.risk.services import backtest_figures, history_features_valid
 
 SUMMARY = (
     "applications",
@@ -27,6 +27,12 @@ SUMMARY = (
     "ks",
     "auc",
 )
+
+
+def _error_text(exc: DomainError) -> str:
+    """Return the error with the reason of each field it names."""
+    details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+    return f"{exc.message}: {details}" if details else exc.message
 
 
 class Command(BaseCommand):
@@ -55,7 +61,7 @@ class Command(BaseCommand):
                 rows = self._rows(options)
                 figures = backtest_figures(version, rows)
             except DomainError as exc:
-                raise CommandError(exc.message) from None
+                raise CommandError(_error_text(exc)) from None
         if options["json"]:
             self.stdout.write(json.dumps(figures, sort_keys=True))
             return
@@ -66,11 +72,14 @@ class Command(BaseCommand):
     def _rows(self, options: dict[str, Any]) -> list[tuple[dict, bool]]:
         if options["dataset"]:
             history = HistoricalApplication.objects.filter(dataset=options["dataset"])
-            rows = [(h.features, h.bad) for h in history.order_by("line")]
-            if not rows:
+            if not history.exists():
                 raise CommandError(
                     f"--dataset: nothing imported as {options['dataset']!r}"
                 )
+            skipped: list[int] = []
+            rows = history_features_valid(history.order_by("line"), skipped)
+            for line in skipped:
+                self.stderr.write(f"line {line} skipped: features out of range")
             return rows
         path = Path(options["csv"])
         if not path.is_file():
