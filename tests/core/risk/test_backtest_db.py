@@ -332,3 +332,31 @@ def test_backtest_command_error_names_the_fields(in_tenant_a, small_csv):
             csv=str(small_csv),
             rule_set="nope",
         )
+
+
+@pytest.mark.parametrize(
+    ("schema", "kind", "status"),
+    [
+        ("public", None, None),
+        ("tenant_template", "spare", "ready"),
+        ("spare_for_command_test", "spare", "ready"),
+        ("closed_for_command_test", "lender", "closed"),
+    ],
+)
+def test_commands_refuse_a_schema_that_is_not_a_serving_lender(
+    db, small_csv, schema, kind, status
+):
+    from django.core.management.base import CommandError
+
+    from tenants.models import Tenant
+
+    if kind and not Tenant.objects.filter(schema_name=schema).exists():
+        # bulk_create: Tenant.save() would create the schema itself.
+        Tenant.objects.bulk_create(
+            [Tenant(schema_name=schema, slug=schema[:40], kind=kind, status=status)]
+        )
+
+    with pytest.raises(CommandError, match="--tenant"):
+        call_command(
+            "import_history", tenant=schema, csv=str(small_csv), dataset="small"
+        )
