@@ -9,7 +9,7 @@ from ninja.security import HttpBearer
 from apiv1.keys.models import ApiKey, Scope
 from apiv1.keys.services import KeyInvalid, api_key_check
 from apiv1.ratelimit import rate_limit_hit
-from core.errors import PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from tenants.models import TenantKind
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -26,6 +26,8 @@ class ApiKeyAuth(HttpBearer):
     openapi_description = "An API key: jq_live_<prefix>_<secret>"
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
+        if "\x00" in request.path:  # PostgreSQL text cannot hold it
+            raise InvalidInput.for_field("path", "must not contain a NUL character")
         key = api_key_check(token)
         tenant = key.tenant
         host_tenant = getattr(request, "tenant", None)

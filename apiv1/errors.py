@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
@@ -98,6 +100,13 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(404, "not_found", "no such resource")
 
 
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(
+        413, "payload_too_large", f"the body is larger than {limit} bytes"
+    )
+
+
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("api operation failed", extra={"path": request.path})
     return error_response(500, "internal_error", "an unexpected error occurred")
@@ -110,6 +119,7 @@ def exception_handlers_install(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, _validation)  # type: ignore[arg-type]
     api.add_exception_handler(HttpError, _http)  # type: ignore[arg-type]
     api.add_exception_handler(Http404, _not_found)  # type: ignore[arg-type]
+    api.add_exception_handler(RequestDataTooBig, _too_big)  # type: ignore[arg-type]
 
 
 @csrf_exempt

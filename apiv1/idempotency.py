@@ -51,18 +51,31 @@ def _body(schema: type[BaseModel], result: Any) -> Any:
 
 
 def _claim(key: str, fingerprint: str, prefix: str) -> IdempotencyRecord | None:
-    """Insert the in-flight record; return the existing one on a clash."""
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(
-                key=key,
-                fingerprint=fingerprint,
-                key_prefix=prefix,
-                status=IdempotencyRecord.Status.IN_FLIGHT,
-            )
-        return None
-    except IntegrityError:
-        return IdempotencyRecord.objects.get(key=key)
+    """Insert the in-flight record; return the existing one on a clash.
+
+    The clashing record may vanish before it is read (its request failed
+    and released the key): then the insert is tried again. Raises
+    Conflict when the key keeps changing hands.
+    """
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.create(
+                    key=key,
+                    fingerprint=fingerprint,
+                    key_prefix=prefix,
+                    status=IdempotencyRecord.Status.IN_FLIGHT,
+                )
+            return None
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(key=key).first()
+            if existing is not None:
+                return existing
+    raise Conflict(
+        "a request with this Idempotency-Key is still being processed",
+        code="idempotency_in_flight",
+        fields={HEADER: "in flight"},
+    )
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Result | None:

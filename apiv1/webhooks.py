@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from apiv1.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from apiv1.outbox import EVENT_TYPES, subscribers_cache_clear
+from apiv1.urlguard import webhook_url_check
 from core.errors import InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
@@ -61,9 +63,11 @@ def _events_clean(events: Iterable[str]) -> list[str]:
 def endpoint_create(
     *, url: str, events: Iterable[str], description: str = ""
 ) -> CreatedEndpoint:
-    """Register an endpoint; its signing secret is returned once."""
-    if not url.startswith(("https://", "http://")):
-        raise InvalidInput.for_field("url", "must be an http(s) URL")
+    """Register an endpoint; its signing secret is returned once.
+
+    Raises InvalidInput for a URL deliveries may not go to (``urlguard``).
+    """
+    url = webhook_url_check(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_URLS)
     secret = f"whsec_{secrets.token_urlsafe(32)}"
     endpoint = WebhookEndpoint.objects.create(
         url=url, secret=secret, events=_events_clean(events), description=description
@@ -116,10 +120,16 @@ def webhook_attempt(
     started = time.perf_counter()
     status, error = None, ""
     try:
+        # Endpoints registered before the check, or settings changed since.
+        webhook_url_check(
+            endpoint.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_URLS
+        )
         with client or http_client() as http:
             status = http.post(endpoint.url, content=body, headers=headers).status_code
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:300]
+    except InvalidInput as exc:
+        error = f"refused: {exc.fields.get('url', exc)}"[:300]
     succeeded = status is not None and 200 <= status < 300
     delay = None if succeeded else retry_delay(attempt)
     delivery = WebhookDelivery.objects.create(

@@ -357,6 +357,9 @@ BILLING_SELLER_NAME = os.environ.get("BILLING_SELLER_NAME", "金桥 Jinqiao")
 BILLING_BANK_ACCOUNT = os.environ.get(
     "BILLING_BANK_ACCOUNT", "(set BILLING_BANK_ACCOUNT)"
 )
+# Webhooks may go to loopback, private or plain-http URLs only where this
+# is on (a developer's own receiver); never in production.
+WEBHOOK_ALLOW_PRIVATE_URLS = _bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 # Absolute URL of a lender's host in e-mails; {host} is <slug>.BASE_DOMAIN.
 BILLING_TENANT_URL = os.environ.get("BILLING_TENANT_URL", "")
 CELERY_BEAT_SCHEDULE |= {

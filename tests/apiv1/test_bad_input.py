@@ -90,6 +90,20 @@ BAD_BODIES = [
         422,
         "invalid_input",
     ),
+    (
+        "NUL in a string",
+        '{"amount": "1.00", "external_ref": "a\\u0000b"}',
+        "application/json",
+        422,
+        "invalid_input",
+    ),
+    (
+        "NUL in a key",
+        '{"amount": "1.00", "a\\u0000": 1}',
+        "application/json",
+        422,
+        "invalid_input",
+    ),
 ]
 
 
@@ -160,3 +174,32 @@ def test_unknown_paths_and_ids_are_404_in_the_error_shape(api_a):
         response = api_a.get(path)
         assert response.status_code == 404, path
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_nul_characters_anywhere_are_422_naming_the_field(api_a, tenant_a):
+    before = _counts(tenant_a)
+
+    in_body = api_a.post("/borrowers", borrower_body(name="王\u0000五"))
+    in_query = api_a.get("/events?type=a%00b")
+    in_path = api_a.get("/products/work%00")
+
+    assert in_body.status_code == 422
+    assert in_body.json()["error"]["fields"] == {
+        "name": "must not contain a NUL character"
+    }
+    assert in_query.status_code == 422
+    assert "type" in in_query.json()["error"]["fields"]
+    assert in_path.status_code == 422
+    assert "path" in in_path.json()["error"]["fields"]
+    assert _counts(tenant_a) == before
+
+
+def test_a_body_over_the_upload_limit_is_413(api_a, tenant_a, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    before = _counts(tenant_a)
+
+    response = api_a.post("/borrowers", borrower_body(address="x" * 2000))
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert _counts(tenant_a) == before

@@ -1,0 +1,66 @@
+"""Webhook URLs: public HTTPS hosts only, so a tenant cannot probe our network."""
+
+from __future__ import annotations
+
+import pytest
+
+from apiv1.urlguard import webhook_url_check
+from core.errors import InvalidInput
+
+REFUSED = [
+    "http://hooks.example.com/jq",  # plain http
+    "https://169.254.169.254/latest/meta-data",  # cloud metadata
+    "https://127.0.0.1:8000/x",
+    "https://[::1]/x",
+    "https://10.0.0.5/x",
+    "https://192.168.1.10/x",
+    "https://172.16.0.1/x",
+    "https://localhost/x",
+    "https://printer.local/x",
+    "https://intranet/x",
+    "https://user:pw@hooks.example.com/x",
+    "https://  not a url",
+    "ftp://hooks.example.com/x",
+    "https://",
+    "https://hooks.example.com:99999/x",
+    "https://0.0.0.0/x",
+]
+
+
+@pytest.mark.parametrize("url", REFUSED)
+def test_private_local_and_malformed_urls_are_refused(url):
+    with pytest.raises(InvalidInput) as refused:
+        webhook_url_check(url, allow_private=False)
+
+    assert "url" in refused.value.fields
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://hooks.example.com/jq", "https://8.8.8.8/hook", "https://a.b.cn:8443/"],
+)
+def test_public_https_urls_are_accepted(url):
+    assert webhook_url_check(url, allow_private=False) == url
+
+
+def test_a_developer_may_allow_a_local_receiver():
+    url = "http://127.0.0.1:9911/hook"
+
+    assert webhook_url_check(url, allow_private=True) == url
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_an_internal_webhook_url_and_stores_nothing(api_a, tenant_a):
+    from django_tenants.utils import tenant_context
+
+    from apiv1.models import WebhookEndpoint
+
+    response = api_a.post(
+        "/webhook-endpoints",
+        {"url": "https://169.254.169.254/latest", "events": ["loan.disbursed"]},
+    )
+
+    assert response.status_code == 422
+    assert "url" in response.json()["error"]["fields"]
+    with tenant_context(tenant_a):
+        assert not WebhookEndpoint.objects.exists()
