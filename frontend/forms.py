@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -41,27 +42,49 @@ def form_error_show(request: Any, form: forms.Form, error: DomainError) -> None:
         messages.error(request, error.message)
 
 
+# The figures read the month before the period and the day after it, so a
+# period must leave room on both sides of Python's date range.
+PERIOD_FIRST = date(1900, 1, 1)
+PERIOD_LAST = date(9998, 12, 31)
+
+
 class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False)
     end = forms.DateField(label=_("To"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day and not PERIOD_FIRST <= day <= PERIOD_LAST:
+                self.add_error(
+                    name,
+                    _("must be from %(first)s to %(last)s")
+                    % {"first": PERIOD_FIRST, "last": PERIOD_LAST},
+                )
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", _("must not be before the start"))
         return data
 
 
 class ProductTermsForm(forms.Form):
-    amount_min = forms.DecimalField(label=_("Minimum amount (CNY)"), decimal_places=2)
-    amount_max = forms.DecimalField(label=_("Maximum amount (CNY)"), decimal_places=2)
+    # max_digits as the columns (NUMERIC(14,2), NUMERIC(9,6)) hold.
+    amount_min = forms.DecimalField(
+        label=_("Minimum amount (CNY)"), max_digits=14, decimal_places=2
+    )
+    amount_max = forms.DecimalField(
+        label=_("Maximum amount (CNY)"), max_digits=14, decimal_places=2
+    )
     term_min = forms.IntegerField(label=_("Shortest term"), min_value=1)
     term_max = forms.IntegerField(label=_("Longest term"), min_value=1)
     annual_rate = forms.DecimalField(
-        label=_("Annual interest rate (e.g. 0.18)"), decimal_places=6
+        label=_("Annual interest rate (e.g. 0.18)"), max_digits=9, decimal_places=6
     )
     penalty_rate = forms.DecimalField(
-        label=_("Penalty rate (annual)"), decimal_places=6, required=False
+        label=_("Penalty rate (annual)"),
+        max_digits=9,
+        decimal_places=6,
+        required=False,
     )
     grace_days = forms.IntegerField(label=_("Grace days"), min_value=0, required=False)
 
@@ -82,6 +105,11 @@ class RuleDefinitionForm(forms.Form):
                 _("not valid JSON: line %(line)s column %(col)s: %(msg)s"),
                 params={"line": error.lineno, "col": error.colno, "msg": error.msg},
             ) from None
+        except RecursionError:
+            raise forms.ValidationError(_("nested too deeply")) from None
+        except ValueError:
+            # Python refuses integers of more than 4,300 digits.
+            raise forms.ValidationError(_("holds a number too long to read")) from None
         if not isinstance(data, dict):
             raise forms.ValidationError(_("must be a JSON object"))
         return data

@@ -35,6 +35,9 @@ def _choice(field: str, value: object, choices: type) -> str:
     return str(value)
 
 
+TOO_LARGE = Decimal("1e15")
+
+
 def _decimal(field: str, value: object) -> Decimal:
     if isinstance(value, float | bool):
         raise InvalidInput.for_field(field, "must be a Decimal or text, not a float")
@@ -44,6 +47,9 @@ def _decimal(field: str, value: object) -> Decimal:
         raise InvalidInput.for_field(field, "must be a number") from None
     if not number.is_finite():
         raise InvalidInput.for_field(field, "must be a finite number")
+    if number.copy_abs() > TOO_LARGE:
+        # Arithmetic on 1e999999999 overflows the decimal context.
+        raise InvalidInput.for_field(field, f"must be at most {MAX_AMOUNT}")
     return number
 
 
@@ -53,7 +59,9 @@ MAX_AMOUNT = Decimal("999999999999.99")
 
 def _money(field: str, value: object) -> Decimal:
     amount = _decimal(field, value)
-    if abs(amount) > MAX_AMOUNT:
+    # copy_abs, not abs(): abs() rounds in the context and overflows on
+    # an exponent such as 1e999999999.
+    if amount.copy_abs() > MAX_AMOUNT:
         raise InvalidInput.for_field(field, f"must be at most {MAX_AMOUNT}")
     if not is_whole_cents(amount):
         raise InvalidInput.for_field(field, "must be whole cents")
