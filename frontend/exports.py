@@ -10,17 +10,33 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from openpyxl import Workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# A text cell starting with one of these is read as a formula by Excel,
+# LibreOffice or Sheets (CSV injection); a leading apostrophe keeps it text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
+    """Return ``value`` as a spreadsheet cell: local times, inert text.
+
+    Aware datetimes are shown in the current (the lender's) time zone,
+    without the offset, which neither format can carry.
+    """
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None) if value.tzinfo else value
+        if timezone.is_aware(value):
+            return timezone.localtime(value).replace(tzinfo=None)
+        return value
     if isinstance(value, (Decimal, date, int, float)) or value is None:
         return value
-    return str(value)
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
 
 
 def export_response(
