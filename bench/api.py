@@ -122,7 +122,9 @@ def lender_with_key() -> str:
 
     call_command("migrate_schemas", "--noinput", verbosity=0)
     call_command("platform_bootstrap", spares=1, verbosity=0)
-    tenant = services.tenant_create(slug="bench", legal_name="Bench 小额贷款")
+    tenant = services.tenant_create(
+        slug="bench", legal_name="Bench 小额贷款", province="北京市", city="北京市"
+    )
     tenant = services.tenant_provision(
         tenant_id=tenant.pk, admin_email="admin@bench.test"
     )

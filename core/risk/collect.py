@@ -348,7 +348,11 @@ def _completeness(borrower: Borrower) -> str:
 def _application_counts(
     application: Application, borrower: Borrower
 ) -> dict[str, int | None]:
-    """Count earlier applications sharing this ID number, phone or card."""
+    """Count earlier applications sharing this ID number, phone or card.
+
+    A borrower with no card on file shares it with nobody: 0, not unknown
+    (unknown would send every card-less applicant to review).
+    """
     keys = {
         "id": ("borrower__id_number_index", borrower.id_number_index),
         "phone": ("borrower__mobile_index", borrower.mobile_index),
@@ -356,6 +360,7 @@ def _application_counts(
     }
     others = Application.objects.exclude(pk=application.pk)
     counts: dict[str, int | None] = {}
+    shared = {"card"}  # absent means none shared; a missing ID or phone is unknown
     for days in (7, 30):
         since = application.submitted_at - timedelta(days=days)
         recent = others.filter(
@@ -363,5 +368,8 @@ def _application_counts(
         )
         for key, (lookup, value) in keys.items():
             name = f"applications_{days}d_by_{key}"
-            counts[name] = recent.filter(**{lookup: value}).count() if value else None
+            if value:
+                counts[name] = recent.filter(**{lookup: value}).count()
+            else:
+                counts[name] = 0 if key in shared else None
     return counts

@@ -176,3 +176,17 @@ def test_stated_income_never_sizes_amount_to_income(in_tenant_a):
     decision = application.decisions.get()
     assert "amount_to_income" not in decision.features
     assert decision.feature_sources["declared_income"] == "declared"
+
+
+def test_a_borrower_without_a_card_shares_it_with_nobody(in_tenant_a):
+    in_tenant_a.province = "北京市"
+    connectors_off()
+    activate(_reading("applications_7d_by_card > 2 or applications_30d_by_card > 5"))
+
+    application = submit(borrower_make(bank_card=""))
+
+    decision = application.decisions.get()
+    assert decision.features["applications_7d_by_card"] == 0
+    assert decision.features["applications_30d_by_card"] == 0
+    assert application.status == ApplicationStatus.APPROVED
+    assert _issues(application) == []
