@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.borrowers.models import Borrower
 from core.borrowers.selectors import borrower_find_by
 from core.errors import DomainError, InvalidInput
 from core.ledger.models import JournalLine
@@ -307,24 +307,27 @@ def review_claim(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Borrowers and loans -------------------------------------------------------
 
 
-def _borrowers_matching(query: str) -> list[Borrower]:
-    """Exact ID number or mobile through the blind index, else a name."""
+LOANS_PER_PAGE = 100
+
+
+def _loans_matching(query: str) -> QuerySet[Loan]:
+    """Every loan, newest first; with a query, the loans of the borrowers
+    holding that exact ID number or mobile (blind index), else a name."""
+    loans = Loan.objects.select_related("borrower").order_by("-id")
     query = query.strip()
     if not query:
-        return list(Borrower.objects.order_by("-id")[:100])
+        return loans
     for field in ("id_number", "mobile"):
         try:
             found = borrower_find_by(**{field: query})
         except (InvalidInput, ValueError):
             continue
         if found:
-            return found
-    return list(
-        Borrower.objects.filter(
-            Q(name__icontains=query)
-            | Q(id_number_masked=query)
-            | Q(mobile_masked=query)
-        ).order_by("-id")[:100]
+            return loans.filter(borrower__in=found)
+    return loans.filter(
+        Q(borrower__name__icontains=query)
+        | Q(borrower__id_number_masked=query)
+        | Q(borrower__mobile_masked=query)
     )
 
 
@@ -333,8 +336,11 @@ def _borrowers_matching(query: str) -> list[Borrower]:
 def loan_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    borrowers = _borrowers_matching(query)
-    loans = Loan.objects.filter(borrower__in=borrowers).select_related("borrower")
+    loans = _loans_matching(query)
+    page = None
+    if request.GET.get("format") not in ("csv", "xlsx"):
+        # An export holds every matching loan; the page shows one page.
+        page = Paginator(loans, LOANS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         [
             Link(str(loan.pk), f"/console/loans/{loan.pk}/"),
@@ -347,7 +353,7 @@ def loan_list(request: HttpRequest) -> HttpResponse:
             loan.dpd,
             loan.disbursed_on,
         ]
-        for loan in loans.order_by("-id")[:500]
+        for loan in (page.object_list if page is not None else loans.iterator())
     ]
     headers = [
         _("Loan"),
@@ -366,7 +372,7 @@ def loan_list(request: HttpRequest) -> HttpResponse:
         name="loans",
         headers=headers,
         rows=rows,
-        extra={"search_form": form},
+        extra={"search_form": form, "page": page},
     )
 
 

@@ -114,3 +114,44 @@ def test_dashboard_figures_match_a_hand_computed_book(in_tenant_a, tenant_a):
     assert pnl.net == income - expense
     assert "reserve_low" in selectors.alerts(today, reserve)
     assert second.due_date.month == 3
+
+
+def _loan_ids(client, query: str = "") -> list[str]:
+    response = client.get(f"/console/loans/?format=csv{query}")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return [row[0] for row in rows[1:]]
+
+
+def test_loan_list_shows_loans_of_borrowers_beyond_the_newest_hundred(
+    client_as, in_tenant_a
+):
+    from tests.core.loans.factories import borrower_make, loan_make
+
+    old = loan_make()
+    for _ in range(100):
+        borrower_make()
+    client = client_as("admin")
+
+    page = client.get("/console/loans/").content.decode()
+
+    assert f'href="/console/loans/{old.pk}/"' in page
+    assert str(old.pk) in _loan_ids(client)
+
+
+def test_loan_list_pages_and_the_export_holds_every_loan(
+    client_as, in_tenant_a, monkeypatch
+):
+    from frontend import lending_views
+    from tests.core.loans.factories import loan_make
+
+    monkeypatch.setattr(lending_views, "LOANS_PER_PAGE", 2)
+    loans = [loan_make() for _ in range(3)]
+    client = client_as("admin")
+
+    first = client.get("/console/loans/").content.decode()
+    second = client.get("/console/loans/?page=2").content.decode()
+
+    assert 'id="page-next"' in first
+    assert f'href="/console/loans/{loans[0].pk}/"' in second
+    assert f'href="/console/loans/{loans[0].pk}/"' not in first
+    assert sorted(_loan_ids(client)) == sorted(str(loan.pk) for loan in loans)
