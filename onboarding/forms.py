@@ -7,6 +7,7 @@ with the JSON endpoint); the form only carries values and errors.
 from __future__ import annotations
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
@@ -56,7 +57,9 @@ class ApplicationForm(forms.Form):
 
     def refusal_show(self, error: InvalidInput) -> None:
         """Attach each refused field's reason to that field."""
-        self.is_valid()
+        self.is_valid()  # binds cleaned_data, which add_error needs
+        # The service's refusals are the ones shown, each once.
+        self._errors = ErrorDict()
         for field, reason in error.fields.items():
             self.add_error(field if field in self.fields else None, reason)
         if not error.fields:

@@ -27,6 +27,7 @@ OPEN_STATUSES = (
     ApplicationStatus.CHANGES_REQUESTED,
     ApplicationStatus.APPROVED,
 )
+OPEN_SUBDOMAIN_CONSTRAINT = "onboarding_open_application_subdomain_uniq"
 
 
 class LenderApplication(models.Model):
@@ -71,6 +72,14 @@ class LenderApplication(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["subdomain"]),
+        ]
+        # Two sign-ups racing for one sub-domain: the database keeps one.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subdomain"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name=OPEN_SUBDOMAIN_CONSTRAINT,
+            )
         ]
 
     def __str__(self) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.models import Plan
@@ -16,6 +18,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from onboarding.documents import document_check, document_write
 from onboarding.invitations import invitation_send
 from onboarding.models import (
+    OPEN_SUBDOMAIN_CONSTRAINT,
     ApplicationDocument,
     ApplicationReviewEntry,
     ApplicationStatus,
@@ -25,7 +28,11 @@ from onboarding.models import (
     LenderApplication,
     ReviewAction,
 )
-from onboarding.validation import ApplicationInput, application_input_parse
+from onboarding.validation import (
+    ApplicationInput,
+    application_input_parse,
+    nul_refuse,
+)
 from tenants.services import tenant_create
 
 logger = logging.getLogger(__name__)
@@ -77,6 +84,24 @@ def _documents_store(application: LenderApplication, checked: dict[str, Any]) ->
         )
 
 
+@contextmanager
+def _subdomain_race_refused(subdomain: str) -> Iterator[None]:
+    """Turn losing a race for an open sub-domain into the usual field error.
+
+    ``subdomain_check`` refuses a taken sub-domain, but two sign-ups can
+    pass it at once; the partial unique constraint then keeps the first.
+    Wrap the transaction (not inside it): the error aborts it.
+    """
+    try:
+        yield
+    except IntegrityError as error:
+        if OPEN_SUBDOMAIN_CONSTRAINT not in str(error):
+            raise
+        raise InvalidInput.for_field(
+            "subdomain", f"'{subdomain}' is already taken"
+        ) from None
+
+
 def application_submit(*, raw: dict[str, Any], uploads: Uploads) -> LenderApplication:
     """Check the fields and documents, store them, and queue for review.
 
@@ -97,7 +122,7 @@ def application_submit(*, raw: dict[str, Any], uploads: Uploads) -> LenderApplic
             "some fields need correcting: " + ", ".join(sorted(errors)), fields=errors
         )
 
-    with transaction.atomic():
+    with _subdomain_race_refused(data.subdomain), transaction.atomic():
         application = LenderApplication.objects.create(**data.__dict__)
         _documents_store(application, checked)
         _log(application, ReviewAction.SUBMITTED)
@@ -113,7 +138,7 @@ def application_resubmit(
         raise Conflict("this application is not waiting for changes")
     data = application_input_parse(raw, exclude_application_id=application.pk)
     checked = _documents_check(uploads, required=False)
-    with transaction.atomic():
+    with _subdomain_race_refused(data.subdomain), transaction.atomic():
         for field, value in data.__dict__.items():
             setattr(application, field, value)
         application.status = ApplicationStatus.SUBMITTED
@@ -142,6 +167,7 @@ def application_reject(*, application_id: int, user: Any, reason: str) -> None:
     """Refuse the application; the applicant sees the reason."""
     if not reason.strip():
         raise InvalidInput.for_field("reason", "say why the application is refused")
+    nul_refuse(reason, "reason")
     with transaction.atomic():
         application = _application_for_review(application_id)
         application.status = ApplicationStatus.REJECTED
@@ -154,6 +180,7 @@ def application_changes_request(*, application_id: int, user: Any, reason: str) 
     """Send the application back to the applicant with what to change."""
     if not reason.strip():
         raise InvalidInput.for_field("reason", "say what needs changing")
+    nul_refuse(reason, "reason")
     with transaction.atomic():
         application = _application_for_review(application_id)
         application.status = ApplicationStatus.CHANGES_REQUESTED
@@ -216,9 +243,10 @@ def application_invitation_send(*, application_id: int) -> LenderApplication:
             .select_related("tenant")
             .get(pk=application_id)
         )
-        if application.status != ApplicationStatus.APPROVED:
+        tenant = application.tenant
+        if application.status != ApplicationStatus.APPROVED or tenant is None:
             return application
-        invitation_send(tenant=application.tenant, email=application.email)
+        invitation_send(tenant=tenant, email=application.email)
         application.status = ApplicationStatus.PROVISIONED
         application.save(update_fields=["status", "updated_at"])
         _log(application, ReviewAction.PROVISIONED)

@@ -30,6 +30,21 @@ TEXT_FIELDS = {
 }
 
 
+# PostgreSQL text cannot hold NUL; refuse it as input instead of failing
+# on insert.
+NUL = "\x00"
+NUL_REASON = "must not contain a NUL character"
+EMAIL_MAX_LENGTH = 254  # RFC 5321 path limit; the model's EmailField length
+# The model's max_digits=16 with two decimal places.
+CAPITAL_LIMIT = Decimal("1e14")
+
+
+def nul_refuse(value: object, field: str) -> None:
+    """Raise InvalidInput on ``field`` if ``value`` holds a NUL character."""
+    if NUL in str(value or ""):
+        raise InvalidInput.for_field(field, NUL_REASON)
+
+
 @dataclass(frozen=True)
 class ApplicationInput:
     legal_name: str
@@ -62,7 +77,11 @@ def _capital(raw: object) -> Decimal:
         ) from None
     if not amount.is_finite() or amount <= 0:
         raise InvalidInput.for_field("registered_capital", "must be more than zero")
-    if amount.as_tuple().exponent < -2 or amount >= Decimal("1e14"):  # type: ignore[operator]
+    if amount >= CAPITAL_LIMIT:
+        raise InvalidInput.for_field(
+            "registered_capital", "is too large: must be under 100 000 000 000 000"
+        )
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise InvalidInput.for_field(
             "registered_capital", "must have at most two decimal places"
         )
@@ -71,6 +90,10 @@ def _capital(raw: object) -> Decimal:
 
 def _email(raw: object) -> str:
     value = str(raw or "").strip().lower()
+    if len(value) > EMAIL_MAX_LENGTH:
+        raise InvalidInput.for_field(
+            "email", f"must be at most {EMAIL_MAX_LENGTH} characters"
+        )
     try:
         validate_email(value)
     except ValidationError:
@@ -126,6 +149,7 @@ def application_input_parse(
             errors[field] = "is required"
             continue
         try:
+            nul_refuse(raw.get(field), field)
             values[field] = parse(raw.get(field))
         except InvalidInput as error:
             errors.update(error.fields or {field: error.message})

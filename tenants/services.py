@@ -13,8 +13,9 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
@@ -122,14 +123,24 @@ def tenant_create(
     slug_validate(slug)
     if not legal_name.strip():
         raise InvalidInput.for_field("legal_name", "must not be empty")
+    taken = Conflict(f"the sub-domain '{slug}' is taken", fields={"slug": "taken"})
     if Tenant.objects.filter(slug=slug).exists():
-        raise Conflict(f"the sub-domain '{slug}' is taken", fields={"slug": "taken"})
+        raise taken
+    try:
+        return _tenant_insert(slug, legal_name.strip(), province, city)
+    except (IntegrityError, ValidationError):
+        # Another approval created the same slug or schema name meanwhile:
+        # the unique index refuses it, or django-tenants' own schema check.
+        raise taken from None
+
+
+def _tenant_insert(slug: str, legal_name: str, province: str, city: str) -> Tenant:
     with transaction.atomic():
         tenant = Tenant.objects.create(
             kind=TenantKind.LENDER,
             slug=slug,
             schema_name=schema_name_for(slug),
-            legal_name=legal_name.strip(),
+            legal_name=legal_name,
             province=province,
             city=city,
             status=TenantStatus.PROVISIONING,
