@@ -206,9 +206,10 @@ def borrower_register(
 ) -> Registration:
     """Register a borrower, or recognise a repeat applicant by ID number.
 
-    A repeat applicant gets the new consents recorded; their other details
-    are left as they are (use ``borrower_update``). Raises InvalidInput
-    naming the field; nothing is written then.
+    A repeat applicant (same ID number and the same name) gets the new
+    consents recorded; their other details are left as they are (use
+    ``borrower_update``). Raises InvalidInput naming the field, ``name``
+    when it differs from the name on file; nothing is written then.
     """
     actor = _actor_check(actor)
     kind = _kind_check(kind)
@@ -262,6 +263,7 @@ def _borrower_get_or_create(
     """Return the borrower with this ID index, creating it; handle the race."""
     existing = _borrower_by_index(sealed_id.index)
     if existing is not None:
+        _same_person_check(existing, values["name"])
         return existing, False
     borrower = Borrower(kind=kind)
     borrower.birth_date = birth_date
@@ -273,8 +275,22 @@ def _borrower_get_or_create(
             borrower.save()
     except IntegrityError:
         # Another request registered the same ID number first.
-        return Borrower.objects.get(id_number_index=sealed_id.index), False
+        existing = Borrower.objects.get(id_number_index=sealed_id.index)
+        _same_person_check(existing, values["name"])
+        return existing, False
     return borrower, True
+
+
+def _same_person_check(existing: Borrower, name: str) -> None:
+    """Refuse a repeat registration whose name is not the one on file.
+
+    The ID number alone would let anyone apply on another person's record;
+    a real change of name goes through ``borrower_update`` by staff.
+    """
+    if " ".join(name.split()) != " ".join(existing.name.split()):
+        raise InvalidInput.for_field(
+            "name", "does not match the borrower registered with this ID number"
+        )
 
 
 def borrower_update(

@@ -190,3 +190,14 @@ def test_invalid_registration_value_is_refused_naming_the_field(
     assert field in refused.value.fields
     assert Borrower.objects.count() == 0
     assert Consent.objects.count() == 0
+
+
+def test_someone_else_using_a_registered_id_number_is_refused(in_tenant_a):
+    first = borrower_register(**registration()).borrower
+
+    with pytest.raises(InvalidInput) as refused:
+        borrower_register(**registration(name="李雷", mobile="13011112222"))
+
+    assert "does not match" in refused.value.fields["name"]
+    assert Borrower.objects.count() == 1
+    assert Consent.objects.filter(borrower=first).count() == 1
