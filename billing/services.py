@@ -32,6 +32,9 @@ from tenants.models import Tenant, TenantStatus
 
 logger = logging.getLogger(__name__)
 
+# Invoice.payment_reference's length: a longer reference is refused, not cut.
+PAYMENT_REFERENCE_MAX_LENGTH = 100
+
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     InvoiceStatus.DRAFT: frozenset({InvoiceStatus.OPEN, InvoiceStatus.VOID}),
     InvoiceStatus.OPEN: frozenset(
@@ -262,17 +265,29 @@ def _transition_record(invoice: Invoice, today: datetime.date) -> None:
 def invoice_payment_record(
     *, invoice_id: int, reference: str, today: datetime.date | None = None
 ) -> bool:
-    """Record a bank transfer against an offline invoice and mark it paid."""
-    if not reference.strip():
+    """Record a bank transfer against an offline invoice and mark it paid.
+
+    Returns False if the invoice was already paid (nothing recorded). Raises
+    InvalidInput for an empty, over-long or NUL-holding reference.
+    """
+    reference = reference.strip()
+    if not reference:
         raise InvalidInput.for_field(
             "reference", "give the bank transfer's reference or serial number"
         )
+    if len(reference) > PAYMENT_REFERENCE_MAX_LENGTH:
+        raise InvalidInput.for_field(
+            "reference",
+            f"must be at most {PAYMENT_REFERENCE_MAX_LENGTH} characters",
+        )
+    if "\x00" in reference:  # PostgreSQL text cannot hold NUL
+        raise InvalidInput.for_field("reference", "must not contain a NUL character")
     return invoice_transition(
         invoice_id=invoice_id,
         to=InvoiceStatus.PAID,
         today=today,
         paid_via=PaidVia.BANK_TRANSFER,
-        reference=reference.strip(),
+        reference=reference,
     )
 
 

@@ -6,11 +6,13 @@ selector or service, render. Tenant data appears only as aggregates.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from billing import selectors as billing_selectors
@@ -109,20 +111,27 @@ def invoice_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @platform_staff_required
 def invoice_payment(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record a bank transfer and mark the invoice paid."""
+    """Record a bank transfer and mark the invoice paid (audited once)."""
     invoice = get_object_or_404(Invoice, pk=pk)
     reference = request.POST.get("reference", "")
     try:
-        invoice_payment_record(invoice_id=invoice.pk, reference=reference)
+        recorded = invoice_payment_record(invoice_id=invoice.pk, reference=reference)
     except DomainError as error:
         messages.error(request, error.message)
-    else:
-        platform_audit_record(
-            user=request.user,
-            action="invoice.payment_recorded",
-            tenant=invoice.tenant,
-            detail={"invoice": invoice.number, "reference": reference[:100]},
+        return redirect("platform_invoice", pk=pk)
+    if not recorded:
+        messages.warning(
+            request,
+            _("Invoice %(number)s is already paid.") % {"number": invoice.number},
         )
+        return redirect("platform_invoice", pk=pk)
+    platform_audit_record(
+        user=request.user,
+        action="invoice.payment_recorded",
+        tenant=invoice.tenant,
+        detail={"invoice": invoice.number, "reference": reference.strip()},
+    )
+    messages.success(request, _("Payment recorded."))
     return redirect("platform_invoice", pk=pk)
 
 
@@ -143,6 +152,7 @@ def application_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     context = {
         "application": application,
         "plans": Plan.objects.filter(is_active=True),
+        "default_plan": settings.BILLING_DEFAULT_PLAN,
     }
     return render(request, "platform/application_detail.html", context)
 
