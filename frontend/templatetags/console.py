@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -13,6 +13,8 @@ from frontend.permissions import can
 
 register = template.Library()
 
+CENT = Decimal("0.01")
+
 
 @register.filter
 def cny(value: Any) -> str:
@@ -20,10 +22,39 @@ def cny(value: Any) -> str:
     if value is None or value == "":
         return "-"
     try:
-        amount = Decimal(value)
+        amount = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
-    return "¥" + number_format(amount, decimal_pos=2, force_grouping=True)
+    sign = "-" if amount < 0 else ""  # -0.00 shows as ¥0.00
+    text = number_format(abs(amount), decimal_pos=2, force_grouping=True)
+    return f"{sign}¥{text}"
+
+
+@register.filter
+def cny_deducted(value: Any) -> str:
+    """Format an expense as the amount it takes off: 29.44 -> -¥29.44.
+
+    A negative expense (a provision released) adds: -29.44 -> ¥29.44.
+    """
+    if value is None or value == "":
+        return "-"
+    try:
+        return cny(-Decimal(value))
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def instalment_paid(instalment: Any) -> Decimal:
+    """Return everything paid on an instalment: principal, interest, fee
+    and penalty."""
+    return sum(
+        (
+            Decimal(getattr(instalment, f"{part}_paid") or 0)
+            for part in ("principal", "interest", "fee", "penalty")
+        ),
+        Decimal("0"),
+    )
 
 
 @register.filter
