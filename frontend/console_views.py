@@ -29,7 +29,7 @@ from core.products.selectors import version_worst_case
 from frontend import charts
 from frontend import selectors as console_selectors
 from frontend.exports import export_response
-from frontend.forms import PeriodForm, ProductTermsForm, domain_error_show
+from frontend.forms import PeriodForm, ProductTermsForm, form_error_show
 from frontend.permissions import can, role_required
 
 
@@ -174,7 +174,7 @@ def product_version(request: HttpRequest, pk: int) -> HttpResponse:
                     version_id=version.pk, actor=actor(request), changes=form.changes()
                 )
             except DomainError as error:
-                domain_error_show(form, error)
+                form_error_show(request, form, error)
             else:
                 messages.success(request, _("Draft saved."))
                 return redirect("console_product_version", pk=pk)

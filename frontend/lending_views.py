@@ -100,7 +100,7 @@ def ruleset_version(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=actor(request),
                 )
             except DomainError as error:
-                _rule_errors(form, error)
+                _rule_errors(request, form, error)
             else:
                 messages.success(request, _("Draft saved."))
                 return redirect("console_ruleset", pk=pk)
@@ -125,7 +125,15 @@ def ruleset_version(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/ruleset_version.html", context)
 
 
-def _rule_errors(form: RuleDefinitionForm, error: DomainError) -> None:
+def _rule_errors(
+    request: HttpRequest, form: RuleDefinitionForm, error: DomainError
+) -> None:
+    """Put a refused definition's reasons by the field; show any other
+    refusal (a version no longer a draft) as a message, since the page
+    then shows no form."""
+    if not isinstance(error, InvalidInput):
+        messages.error(request, error.message)
+        return
     if not error.fields:
         form.add_error("definition", error.message)
     for where, reason in error.fields.items():
