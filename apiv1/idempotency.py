@@ -11,9 +11,11 @@ first instruction) is the second line of defence.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -37,12 +39,26 @@ Result = Status[Any]
 
 
 def request_fingerprint(request: HttpRequest) -> str:
+    """Hash the method, path and body; JSON in a canonical form.
+
+    Whitespace and key order do not make a retry a different request.
+    """
     digest = hashlib.sha256()
     for part in (request.method or "", request.path):
         digest.update(part.encode())
         digest.update(b"\n")
-    digest.update(request.body)
+    digest.update(_canonical(request.body))
     return digest.hexdigest()
+
+
+def _canonical(body: bytes) -> bytes:
+    try:
+        parsed = json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        return body
+    return json.dumps(
+        parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    ).encode()
 
 
 def _body(schema: type[BaseModel], result: Any) -> Any:

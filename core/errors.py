@@ -54,6 +54,12 @@ class InvalidInput(DomainError):
         return cls(f"{field}: {reason}", fields={field: reason})
 
 
+class IdempotencyKeyReused(InvalidInput):
+    """An idempotency key came back with different data (422, as in the API)."""
+
+    code = "idempotency_key_reused"
+
+
 class NotFound(DomainError):
     code = "not_found"
     status = 404

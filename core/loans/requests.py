@@ -13,7 +13,7 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from core.errors import Conflict, InvalidInput
+from core.errors import IdempotencyKeyReused, InvalidInput
 from core.pricing.rounding import is_whole_cents
 
 # NUMERIC(14,2): the largest amount a money column holds.
@@ -84,8 +84,7 @@ def same_request_check(stored: str, current: str) -> None:
     Rows stored before fingerprints existed have none and are trusted.
     """
     if stored and stored != current:
-        raise Conflict(
+        raise IdempotencyKeyReused(
             "this idempotency key was already used for a different request",
-            code="idempotency_key_reused",
             fields={"idempotency_key": "used for a different request"},
         )

@@ -19,7 +19,7 @@ from django.utils import timezone
 from core.audit.services import audit_record
 from core.borrowers.models import Borrower
 from core.close.models import BusinessDate
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from core.ledger.models import JournalEntry
 from core.ledger.services import Line, journal_post, journal_reverse
 from core.loans import requests
@@ -230,9 +230,8 @@ def loan_disburse(
         ).first()
         if existing is not None:
             if existing.loan_id != loan.pk:
-                raise Conflict(
+                raise IdempotencyKeyReused(
                     "idempotency key used for another loan",
-                    code="idempotency_key_reused",
                     fields={"idempotency_key": "used for another loan"},
                 )
             requests.same_request_check(existing.request_fingerprint, request)
@@ -417,9 +416,8 @@ def _payoff_covered(loan: Loan, on: date, amount: Decimal) -> PayoffQuote | None
 
 def _same_request(existing: Repayment, loan: Loan, request: str) -> Repayment:
     if existing.loan_id != loan.pk:
-        raise Conflict(
+        raise IdempotencyKeyReused(
             "idempotency key used for another loan",
-            code="idempotency_key_reused",
             fields={"idempotency_key": "used for another loan"},
         )
     requests.same_request_check(existing.request_fingerprint, request)

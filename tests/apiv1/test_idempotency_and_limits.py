@@ -31,6 +31,23 @@ def test_same_key_and_body_returns_the_stored_response(api_a, tenant_a):
     assert _borrowers(tenant_a) == before + 1
 
 
+def test_a_retry_with_other_whitespace_or_key_order_is_the_same_request(
+    api_a, tenant_a
+):
+    import json
+
+    body = borrower_body()
+    before = _borrowers(tenant_a)
+    reordered = json.dumps(dict(reversed(list(body.items()))), indent=2)
+
+    first = api_a.post("/borrowers", json.dumps(body), **{KEY: "reg-ws"})
+    second = api_a.post("/borrowers", reordered, **{KEY: "reg-ws"})
+
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert _borrowers(tenant_a) == before + 1
+
+
 def test_same_key_with_another_body_is_refused(api_a, tenant_a):
     api_a.post("/borrowers", borrower_body(), **{KEY: "reg-2"})
     before = _borrowers(tenant_a)

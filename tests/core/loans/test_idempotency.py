@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.errors import Conflict, InvalidInput
+from core.errors import IdempotencyKeyReused, InvalidInput
 from core.ledger.models import JournalEntry
 from core.loans.models import Loan, PaymentInstruction, Repayment
 from core.loans.services import (
@@ -135,9 +135,9 @@ def test_a_reused_key_with_other_data_is_refused_and_same_data_answered(
     before = _counts()
 
     again = call(loan, "same")
-    with pytest.raises(Conflict) as error:
+    with pytest.raises(IdempotencyKeyReused) as error:
         call(loan, "same", **CHANGES[service])
 
     assert again.pk == first.pk
-    assert error.value.code == "idempotency_key_reused"
+    assert (error.value.code, error.value.status) == ("idempotency_key_reused", 422)
     assert _counts() == before
