@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -169,6 +169,8 @@ def _key_audit(request: HttpRequest, action: str, key: ApiKey) -> None:
 @require_POST
 @role_required("manage_integrations")
 def api_key_act(request: HttpRequest, pk: int, act: str) -> HttpResponse:
+    if act not in ("rotate", "revoke"):
+        raise Http404
     get_object_or_404(ApiKey, pk=pk, tenant=request.tenant)
     try:
         if act == "rotate":

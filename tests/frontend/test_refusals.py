@@ -47,3 +47,19 @@ def test_saving_terms_of_a_product_version_no_longer_a_draft_shows_why(client_as
 
     assert response.status_code == 200
     assert "only a draft can be edited" in response.content.decode()
+
+
+def test_an_unknown_api_key_action_is_404_and_leaves_the_key(client_as, tenant_a):
+    from apiv1.keys.services import api_key_create
+
+    issued = api_key_create(tenant=tenant_a, name="ci", scopes=["read"], actor="a")
+    client = client_as("admin")
+
+    response = client.post(f"/console/settings/api-keys/{issued.key.pk}/frobnicate/")
+
+    assert response.status_code == 404
+    issued.key.refresh_from_db()
+    assert issued.key.revoked_at is None
+    client.post(f"/console/settings/api-keys/{issued.key.pk}/revoke/")
+    issued.key.refresh_from_db()
+    assert issued.key.revoked_at is not None
