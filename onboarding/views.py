@@ -8,11 +8,13 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apiv1.errors import RateLimited
 from core.errors import DomainError, InvalidInput
 from onboarding.forms import ApplicationForm
 from onboarding.models import ApplicationStatus
 from onboarding.selectors import application_by_token
 from onboarding.services import application_resubmit, application_submit
+from onboarding.throttle import signup_throttle_hit
 
 FILE_FIELDS = ("licence", "business_registration")
 
@@ -21,14 +23,29 @@ def _uploads(request: HttpRequest) -> dict:
     return {name: request.FILES.get(name) for name in FILE_FIELDS}
 
 
+def _bound(request: HttpRequest) -> tuple:
+    """Form data for a POST, even an empty one (refusals need a bound form)."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    form = ApplicationForm(request.POST or None, request.FILES or None)
+    form = ApplicationForm(*_bound(request))
     if request.method == "POST":
         try:
+            signup_throttle_hit(request)
             application = application_submit(
                 raw=request.POST.dict(), uploads=_uploads(request)
             )
+        except RateLimited as error:
+            form.refusal_show(InvalidInput(error.message))
+            response = render(
+                request, "onboarding/signup.html", {"form": form}, status=error.status
+            )
+            response["Retry-After"] = str(error.retry_after)
+            return response
         except InvalidInput as error:
             form.refusal_show(error)
             return render(request, "onboarding/signup.html", {"form": form}, status=422)
@@ -44,11 +61,15 @@ def signup_api(request: HttpRequest) -> JsonResponse:
     Errors use the one shape {"error": {"code", "message", "fields"}}.
     """
     try:
+        signup_throttle_hit(request)
         application = application_submit(
             raw=request.POST.dict(), uploads=_uploads(request)
         )
     except DomainError as error:
-        return JsonResponse(error.as_dict(), status=error.status)
+        response = JsonResponse(error.as_dict(), status=error.status)
+        if isinstance(error, RateLimited):
+            response["Retry-After"] = str(error.retry_after)
+        return response
     status_path = reverse("onboarding_status", args=[application.status_token])
     return JsonResponse(
         {
@@ -71,9 +92,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         initial = {
             f: getattr(application, f, None) for f in ApplicationForm.base_fields
         }
-        form = ApplicationForm(
-            request.POST or None, request.FILES or None, initial=initial
-        )
+        form = ApplicationForm(*_bound(request), initial=initial)
     if request.method == "POST" and form is not None:
         try:
             application_resubmit(

@@ -3,12 +3,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 # Check character computed with GB 32100-2015 (see the identity tests).
 VALID_USCC = "91440300MA5F00001A"
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture(autouse=True)
+def _signup_throttle_fresh():
+    """Every test signs up from 127.0.0.1: start each with no count."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -94,3 +94,10 @@ def test_a_nul_character_in_a_review_reason_is_refused(
     ]
     submitted.refresh_from_db()
     assert submitted.status == "submitted"
+
+
+def test_an_empty_post_to_the_signup_page_names_the_missing_fields(client):
+    response = client.post("/signup/", {}, **HOST)
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["legal_name"] == ["is required"]
