@@ -419,8 +419,10 @@ def _loan_context(request, loan: Loan, form: RepaymentForm, today) -> dict:
     if quote_form.is_bound and quote_form.is_valid():
         try:
             quote = loan_settlement_quote(loan, on=quote_form.cleaned_data["on"])
+        except InvalidInput as error:
+            domain_error_show(quote_form, error)  # e.g. on: before disbursement
         except DomainError as error:
-            quote_error = error.message
+            quote_error = error.message  # e.g. Conflict: the loan is not open
     from core.audit.models import AuditEntry
 
     return {

@@ -63,3 +63,37 @@ def test_an_unknown_api_key_action_is_404_and_leaves_the_key(client_as, tenant_a
     client.post(f"/console/settings/api-keys/{issued.key.pk}/revoke/")
     issued.key.refresh_from_db()
     assert issued.key.revoked_at is not None
+
+
+def _quote_page(client, loan, on: str) -> str:
+    response = client.get(f"/console/loans/{loan.pk}/?on={on}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_settlement_quote_before_the_disbursement_is_a_form_error(client_as):
+    from tests.core.loans.factories import loan_active_make
+
+    loan = loan_active_make()
+
+    page = _quote_page(client_as("admin"), loan, "2026-01-01")
+
+    assert 'id="id_on_error"' in page
+    assert "is before the disbursement" in page
+
+
+def test_settlement_quote_of_a_loan_not_open_says_so(client_as):
+    from tests.core.loans.factories import loan_make
+
+    loan = loan_make()  # approved, not disbursed
+
+    page = _quote_page(client_as("admin"), loan, "2027-02-01")
+
+    assert "there is nothing to settle" in page
+
+
+@pytest.mark.parametrize("on", ["9999-12-31", "0001-01-01"])
+def test_settlement_quote_on_an_extreme_date_does_not_fail(client_as, on):
+    from tests.core.loans.factories import loan_active_make
+
+    _quote_page(client_as("admin"), loan_active_make(), on)
