@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,7 +24,7 @@ def _uploads(request: HttpRequest) -> dict:
     return {name: request.FILES.get(name) for name in FILE_FIELDS}
 
 
-def _bound(request: HttpRequest) -> tuple:
+def _bound(request: HttpRequest) -> tuple[QueryDict | None, MultiValueDict | None]:
     """Form data for a POST, even an empty one (refusals need a bound form)."""
     if request.method == "POST":
         return request.POST, request.FILES
