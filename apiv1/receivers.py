@@ -9,6 +9,7 @@ close) made it. Each event is deduplicated by its key.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models.signals import post_save
@@ -24,13 +25,18 @@ DECIDED = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 _PAID_IN = (RepaymentKind.REGULAR, RepaymentKind.SETTLEMENT, RepaymentKind.RECOVERY)
 
 
+def _money(value: Decimal) -> str:
+    """Write money as webhooks promise it: a string with two decimals."""
+    return str(value.quantize(Decimal("0.01")))
+
+
 def loan_payload(loan: Loan) -> dict[str, Any]:
     return {
         "loan_id": loan.pk,
         "borrower_id": loan.borrower_id,
         "status": loan.status,
-        "principal": str(loan.principal),
-        "principal_outstanding": str(loan.principal_outstanding),
+        "principal": _money(loan.principal),
+        "principal_outstanding": _money(loan.principal_outstanding),
         "dpd": loan.dpd,
     }
 
@@ -74,7 +80,7 @@ def repayment_saved(
             "repayment_id": instance.pk,
             "loan_id": instance.loan_id,
             "kind": instance.kind,
-            "amount": str(instance.amount),
+            "amount": _money(instance.amount),
             "received_on": str(instance.received_on),
         },
         dedupe_key=f"repayment.received:{instance.pk}",
@@ -93,7 +99,7 @@ def application_saved(
             "application_id": instance.pk,
             "borrower_id": instance.borrower_id,
             "status": instance.status,
-            "approved_amount": str(instance.approved_amount)
+            "approved_amount": _money(instance.approved_amount)
             if instance.approved_amount is not None
             else None,
             "external_ref": instance.external_ref,

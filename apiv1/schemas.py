@@ -12,11 +12,35 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer
 
-Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-MoneyOrZero = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+CENT = Decimal("0.01")
+RATE_PLACES = Decimal("0.000001")
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT)
+
+
+def _rate_places(value: Decimal) -> Decimal:
+    return value.quantize(RATE_PLACES)
+
+
+# Inputs: "1e4", 10000 and "10000.0" all mean 10000.00 from here on.
+Money = Annotated[
+    Decimal, Field(gt=0, max_digits=14, decimal_places=2), AfterValidator(_cents)
+]
+MoneyOrZero = Annotated[
+    Decimal, Field(ge=0, max_digits=14, decimal_places=2), AfterValidator(_cents)
+]
 Rate = Annotated[Decimal, Field(max_digits=12, decimal_places=6)]
+# Outputs: money always with two decimals, rates with six ("0.180000").
+MoneyOut = Annotated[
+    Decimal, PlainSerializer(lambda v: str(_cents(v)), return_type=str)
+]
+RateOut = Annotated[
+    Decimal, PlainSerializer(lambda v: str(_rate_places(v)), return_type=str)
+]
 Text = Annotated[str, Field(max_length=200)]
 
 T = TypeVar("T")
@@ -86,19 +110,19 @@ class ProductVersionOut(Schema):
     version: int
     status: str
     currency: str
-    amount_min: Decimal
-    amount_max: Decimal
+    amount_min: MoneyOut
+    amount_max: MoneyOut
     term_unit: str
     term_min: int
     term_max: int
     method: str
-    annual_rate: Decimal
+    annual_rate: RateOut
     day_count: str
     rounding: str
     fees: list[dict[str, Any]]
-    penalty_rate: Decimal
+    penalty_rate: RateOut
     grace_days: int
-    worst_case_apr: Decimal | None
+    worst_case_apr: RateOut | None
 
 
 class ProductOut(Schema):
@@ -156,7 +180,7 @@ class BorrowerOut(Schema):
     province: str
     city: str
     address: str
-    monthly_income: Decimal | None
+    monthly_income: MoneyOut | None
     employer: str
     employment_years: int | None
     created_at: datetime
@@ -174,18 +198,18 @@ class InstalmentOut(Schema):
     number: int
     period_start: date
     due_date: date
-    principal_due: Decimal
-    interest_due: Decimal
-    fee_due: Decimal
-    total_due: Decimal
+    principal_due: MoneyOut
+    interest_due: MoneyOut
+    fee_due: MoneyOut
+    total_due: MoneyOut
 
 
 class LoanInstalmentOut(InstalmentOut):
-    penalty_due: Decimal
-    principal_paid: Decimal
-    interest_paid: Decimal
-    fee_paid: Decimal
-    penalty_paid: Decimal
+    penalty_due: MoneyOut
+    principal_paid: MoneyOut
+    interest_paid: MoneyOut
+    fee_paid: MoneyOut
+    penalty_paid: MoneyOut
     paid_off_on: date | None
 
 
@@ -199,19 +223,19 @@ class QuoteIn(In):
 class QuoteOut(Schema):
     product_code: str
     product_version: int
-    principal: Decimal
+    principal: MoneyOut
     term: int
     term_unit: str
     method: str
-    annual_rate: Decimal
-    annualised_rate: Decimal = Field(description="IRR of every cash flow, fees in")
+    annual_rate: RateOut
+    annualised_rate: RateOut = Field(description="IRR of every cash flow, fees in")
     apr_method: str
     over_warning: bool
-    hard_ceiling: Decimal
-    upfront_fee_due: Decimal
-    total_interest_due: Decimal
-    total_fee_due: Decimal
-    total_payable: Decimal
+    hard_ceiling: RateOut
+    upfront_fee_due: MoneyOut
+    total_interest_due: MoneyOut
+    total_fee_due: MoneyOut
+    total_payable: MoneyOut
     maturity_date: date
     instalments: list[InstalmentOut]
 
@@ -221,9 +245,9 @@ class LoanOut(Schema):
     borrower_id: int
     product_version_id: int
     status: str
-    principal: Decimal
-    annual_rate: Decimal
-    annualised_rate: Decimal
+    principal: MoneyOut
+    annual_rate: RateOut
+    annualised_rate: RateOut
     term: int
     term_unit: str
     method: str
@@ -231,11 +255,11 @@ class LoanOut(Schema):
     disbursed_on: date | None
     maturity_date: date | None
     closed_on: date | None
-    principal_outstanding: Decimal
-    interest_accrued_unpaid: Decimal
-    fee_outstanding: Decimal
-    penalty_outstanding: Decimal
-    credit_balance: Decimal
+    principal_outstanding: MoneyOut
+    interest_accrued_unpaid: MoneyOut
+    fee_outstanding: MoneyOut
+    penalty_outstanding: MoneyOut
+    credit_balance: MoneyOut
     dpd: int
     classification: str
     created_at: datetime
@@ -248,7 +272,7 @@ class DisburseIn(In):
 class DisbursementOut(Schema):
     loan_id: int
     instruction_id: int
-    amount: Decimal
+    amount: MoneyOut
     channel: str
     external_ref: str
     status: str
@@ -266,7 +290,7 @@ class RepaymentOut(Schema):
     id: int
     loan_id: int
     kind: str
-    amount: Decimal
+    amount: MoneyOut
     received_on: date
     channel: str
     external_ref: str
@@ -278,19 +302,19 @@ class RepaymentOut(Schema):
 class SettlementQuoteOut(Schema):
     loan_id: int
     payoff_date: date
-    principal_not_yet_due: Decimal
-    accrued_interest: Decimal
-    unpaid_principal_due: Decimal
-    unpaid_interest_due: Decimal
-    unpaid_fee_due: Decimal
-    unpaid_penalty_due: Decimal
-    prepaid_interest_credit: Decimal = Field(
+    principal_not_yet_due: MoneyOut
+    accrued_interest: MoneyOut
+    unpaid_principal_due: MoneyOut
+    unpaid_interest_due: MoneyOut
+    unpaid_fee_due: MoneyOut
+    unpaid_penalty_due: MoneyOut
+    prepaid_interest_credit: MoneyOut = Field(
         description="interest paid ahead beyond what is earned on the payoff date"
     )
-    prepaid_fee_credit: Decimal = Field(
+    prepaid_fee_credit: MoneyOut = Field(
         description="per-instalment fees paid ahead on instalments not yet due"
     )
-    total: Decimal
+    total: MoneyOut
 
 
 class SettleIn(In):
@@ -308,17 +332,17 @@ class StatementOut(Schema):
     as_of: date
     instalments: list[LoanInstalmentOut]
     repayments: list[RepaymentOut]
-    total_paid: Decimal
-    total_outstanding: Decimal
+    total_paid: MoneyOut
+    total_outstanding: MoneyOut
 
 
 class PortfolioOut(Schema):
     as_of: date
     loans_by_status: dict[str, int]
-    principal_outstanding: Decimal
-    overdue_principal: Decimal
+    principal_outstanding: MoneyOut
+    overdue_principal: MoneyOut
     borrowers: int
-    disbursed_total: Decimal
+    disbursed_total: MoneyOut
 
 
 # ------------------------------------------------------------------ webhooks
@@ -407,7 +431,7 @@ class ApplicationOut(Schema):
     id: int
     borrower_id: int
     product_version_id: int
-    amount: Decimal
+    amount: MoneyOut
     term: int
     purpose: str
     channel: str
@@ -418,9 +442,9 @@ class ApplicationOut(Schema):
     )
     submitted_at: datetime
     decided_at: datetime | None
-    approved_amount: Decimal | None
+    approved_amount: MoneyOut | None
     price_tier: str
-    annual_rate: Decimal | None
+    annual_rate: RateOut | None
     loan_id: int | None
     decision: DecisionOut | None
 

@@ -33,6 +33,20 @@ def test_quote_prices_a_product_without_a_borrower(api_a):
     assert principal_parts == Decimal("10000.00")
 
 
+@pytest.mark.parametrize("principal", ["1e4", 10000, "10000", "10000.0"])
+def test_money_is_written_with_two_decimals_however_it_was_sent(api_a, principal):
+    response = api_a.post(
+        "/loans/quote",
+        {"product_code": "working-capital", "principal": principal, "term": 6},
+    )
+
+    assert response.status_code == 200, response.content
+    quote = response.json()
+    assert quote["principal"] == "10000.00"
+    assert len(quote["annual_rate"].split(".")[1]) == 6
+    assert all(len(i["interest_due"].split(".")[1]) == 2 for i in quote["instalments"])
+
+
 def test_quote_outside_the_product_limits_names_the_field(api_a):
     response = api_a.post(
         "/loans/quote",
