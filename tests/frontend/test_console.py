@@ -70,8 +70,10 @@ def test_lists_export_as_csv_and_xlsx_that_parse_back(client_as, fmt):
 
 
 def test_dashboard_figures_match_a_hand_computed_book(in_tenant_a, tenant_a):
-    BusinessDate.objects.update_or_create(id=1, defaults={"current": date(2027, 3, 31)})
+    # Disbursement happens on the open business date only; then move on.
+    BusinessDate.objects.update_or_create(id=1, defaults={"current": date(2027, 1, 15)})
     loan = loan_active_make(contract_date=date(2027, 1, 15))
+    BusinessDate.objects.update_or_create(id=1, defaults={"current": date(2027, 3, 31)})
     first, second = loan.instalments.filter(number__gt=0).order_by("number")[:2]
     first_due = first.principal_due + first.interest_due + first.fee_due
     repayment_record(
