@@ -45,6 +45,11 @@ urlpatterns = [
         console.tenant_dun,
         name="platform_tenant_dun",
     ),
+    path(
+        "platform/tenants/<slug:slug>/provision/",
+        console.tenant_provision_retry,
+        name="platform_tenant_provision_retry",
+    ),
     path("platform/revenue/", console.revenue, name="platform_revenue"),
     path("platform/audit/", console.audit_log, name="platform_audit"),
     path(

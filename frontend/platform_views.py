@@ -67,6 +67,23 @@ def tenant_dun(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("platform_tenant_detail", slug=slug)
 
 
+@require_POST
+@platform_staff_required
+def tenant_provision_retry(request: HttpRequest, slug: str) -> HttpResponse:
+    """Queue a stuck lender's provisioning and invitation again."""
+    tenant = get_object_or_404(Tenant, slug=slug, kind=TenantKind.LENDER)
+    try:
+        onboarding_services.provisioning_retry(tenant_id=tenant.pk)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        platform_audit_record(
+            user=request.user, action="tenants.provision_retry", tenant=tenant
+        )
+        messages.success(request, _("Provisioning queued again."))
+    return redirect("platform_tenant_detail", slug=slug)
+
+
 @require_GET
 @platform_staff_required
 def revenue(request: HttpRequest) -> HttpResponse:

@@ -254,6 +254,27 @@ def application_invitation_send(*, application_id: int) -> LenderApplication:
     return application
 
 
+def provisioning_retry(*, tenant_id: int) -> LenderApplication:
+    """Queue provisioning and the invitation again for one approved lender.
+
+    For staff who see a lender stuck in provisioning. Idempotent: a ready
+    tenant is left alone and the invitation goes out once. Raises Conflict
+    when the tenant has no approval waiting for its workspace.
+    """
+    from onboarding.tasks import provisioning_enqueue
+
+    application = LenderApplication.objects.filter(
+        tenant_id=tenant_id, status=ApplicationStatus.APPROVED
+    ).first()
+    if application is None:
+        raise Conflict("this lender has no approval waiting for its workspace")
+    transaction.on_commit(lambda: provisioning_enqueue(application.pk))
+    logger.info(
+        "provisioning re-queued by staff for application %s", application.public_id
+    )
+    return application
+
+
 def provisioning_stuck_requeue(*, older_than: datetime.timedelta) -> list[int]:
     """Queue provisioning again for approvals not finished after ``older_than``.
 
