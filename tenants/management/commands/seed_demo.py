@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from tenants import services
-from tenants.models import Tenant, TenantKind
+from tenants.models import Tenant, TenantKind, TenantStatus
 
 PLATFORM_ADMIN = ("platform@jinqiao.local", "jinqiao-demo-2026")
 DEMO_LENDER_SLUG = "demo"
@@ -25,15 +25,23 @@ class Command(BaseCommand):
                 email=PLATFORM_ADMIN[0],
                 password=PLATFORM_ADMIN[1],
             )
-        if Tenant.objects.filter(kind=TenantKind.LENDER).exists():
+        tenant = Tenant.objects.filter(slug=DEMO_LENDER_SLUG).first()
+        if tenant is None and Tenant.objects.filter(kind=TenantKind.LENDER).exists():
             self.stdout.write("demo data present; nothing seeded")
             return
-        tenant = services.tenant_create(
-            slug=DEMO_LENDER_SLUG,
-            legal_name="金桥示范小额贷款有限公司",
-            province="浙江省",
-            city="杭州市",
-        )
+        if tenant is None:
+            tenant = services.tenant_create(
+                slug=DEMO_LENDER_SLUG,
+                legal_name="金桥示范小额贷款有限公司",
+                province="浙江省",
+                city="杭州市",
+            )
+        elif tenant.status != TenantStatus.PROVISIONING:
+            self.stdout.write("demo data present; nothing seeded")
+            return
+        # A run stopped between creating and provisioning left the row in
+        # provisioning; finishing it here is safe (provisioning is one
+        # transaction and leaves a ready tenant alone).
         services.tenant_provision(
             tenant_id=tenant.pk, admin_email=DEMO_ADMIN[0], admin_password=DEMO_ADMIN[1]
         )
