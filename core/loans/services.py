@@ -9,6 +9,7 @@ and money moves once.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -104,11 +105,13 @@ def loan_create(
     term: int,
     contract_date: date,
     funding_source: str = "own_capital",
+    annual_rate: Decimal | None = None,
     actor: str = "system",
 ) -> Loan:
     """Make an approved loan under an active product version.
 
-    Builds the schedule from the version's terms, runs the pricing guard
+    Builds the schedule from the version's terms (at ``annual_rate`` when
+    given, e.g. the decision's price tier), runs the pricing guard
     and snapshots the annualised rate and the LPR. Raises TenantSuspended,
     InvalidInput, Conflict (version not active) or PricingCeilingExceeded.
     """
@@ -129,6 +132,8 @@ def loan_create(
     terms = product_version.loan_terms(
         principal=principal, term=term, start=contract_date
     )
+    if annual_rate is not None:
+        terms = replace(terms, annual_rate=annual_rate)  # checked again there
     schedule = build_schedule(terms)
     check = pricing_check(schedule=schedule, contract_date=contract_date)
     with transaction.atomic():

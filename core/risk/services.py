@@ -1067,15 +1067,15 @@ def application_to_loan(*, application_id: int, actor: str, contract_date: date)
 def _loan_arguments(
     application: Application, actor: str, contract_date: date
 ) -> dict[str, Any]:
-    # Note: loan_create takes no rate yet, so the loan is priced at the
-    # product version's rate, not the price tier's; pass
-    # application.annual_rate once it accepts one (ADR 0008).
+    # The loan is priced at the decision's price tier (the product
+    # version's rate when the rule set assigned none).
     return {
         "borrower": application.borrower,
         "product_version": application.product_version,
         "principal": application.approved_amount,
         "term": application.term,
         "contract_date": contract_date,
+        "annual_rate": application.annual_rate,
         "actor": actor,
     }
 

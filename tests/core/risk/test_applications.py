@@ -245,6 +245,8 @@ def test_approved_application_becomes_one_loan(in_tenant_a):
 
     assert again.pk == loan.pk
     assert loan.principal == approved.approved_amount
+    assert approved.annual_rate != approved.product_version.annual_rate
+    assert loan.annual_rate == approved.annual_rate  # the price tier's rate
     assert (loan.borrower_id, loan.term) == (approved.borrower_id, 6)
     with pytest.raises(Conflict):
         application_to_loan(
