@@ -1,7 +1,8 @@
 """Request and response schemas shared by the API's routers.
 
-Inputs forbid unknown fields (422). Money is a Decimal with at most 14
-digits and 2 decimals; it is written as a string in responses.
+Inputs forbid unknown fields (422). Whole numbers are strict: a JSON
+integer, not "6", 6.0 or true. Money is a Decimal with at most 14 digits
+and 2 decimals; it is written as a string in responses.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer, Strict
 
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.000001")
@@ -154,7 +155,7 @@ class BorrowerIn(In):
     address: Annotated[str, Field(max_length=300)] = ""
     monthly_income: MoneyOrZero | None = None
     employer: Text = ""
-    employment_years: Annotated[int, Field(ge=0, le=70)] | None = None
+    employment_years: Annotated[int, Strict(), Field(ge=0, le=70)] | None = None
 
 
 class BorrowerPatch(In):
@@ -166,7 +167,7 @@ class BorrowerPatch(In):
     address: Annotated[str, Field(max_length=300)] | None = None
     monthly_income: MoneyOrZero | None = None
     employer: Text | None = None
-    employment_years: Annotated[int, Field(ge=0, le=70)] | None = None
+    employment_years: Annotated[int, Strict(), Field(ge=0, le=70)] | None = None
 
 
 class BorrowerOut(Schema):
@@ -216,7 +217,7 @@ class LoanInstalmentOut(InstalmentOut):
 class QuoteIn(In):
     product_code: Annotated[str, Field(min_length=1, max_length=40)]
     principal: Money
-    term: Annotated[int, Field(ge=1, le=3660)]
+    term: Annotated[int, Strict(), Field(ge=1, le=3660)]
     start_date: Day | None = Field(None, description="Defaults to today (Beijing).")
 
 
@@ -398,7 +399,7 @@ class ReplayOut(Schema):
 class ApplicationTermsIn(In):
     product_code: Annotated[str, Field(min_length=1, max_length=40)]
     amount: Money
-    term: Annotated[int, Field(ge=1, le=3660)]
+    term: Annotated[int, Strict(), Field(ge=1, le=3660)]
     purpose: Annotated[str, Field(max_length=60)] = ""
     channel: Annotated[str, Field(max_length=30)] = "api"
     external_ref: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
@@ -417,7 +418,7 @@ class ApplicationTermsIn(In):
 
 
 class ApplicationIn(ApplicationTermsIn):
-    borrower_id: Annotated[int, Field(ge=1, le=2**62)]
+    borrower_id: Annotated[int, Strict(), Field(ge=1, le=2**62)]
 
 
 class DecisionOut(Schema):
@@ -478,5 +479,5 @@ class BatchOut(Schema):
 
 
 class LoanCreateIn(In):
-    application_id: Annotated[int, Field(ge=1, le=2**62)]
+    application_id: Annotated[int, Strict(), Field(ge=1, le=2**62)]
     contract_date: Day | None = Field(None, description="Defaults to today.")

@@ -122,3 +122,14 @@ def test_portfolio_summarises_the_book(api_a, tenant_a):
 
     assert response.status_code == 200
     assert response.json()["loans_by_status"]["approved"] >= 1
+
+
+@pytest.mark.parametrize("term", [True, "6", 6.0])
+def test_a_term_must_be_a_json_integer(api_a, term):
+    response = api_a.post(
+        "/loans/quote",
+        {"product_code": "working-capital", "principal": "10000.00", "term": term},
+    )
+
+    assert response.status_code == 422
+    assert "term" in response.json()["error"]["fields"]
