@@ -42,3 +42,9 @@ def client_as(staff):
         return client
 
     return make
+
+
+def in_english(client: Client) -> Client:
+    """Switch ``client``'s console to English (it speaks Chinese by default)."""
+    client.post("/i18n/setlang/", {"language": "en", "next": "/console/"})
+    return client

@@ -7,13 +7,14 @@ import pytest
 from core.products.services import product_create
 from core.risk.models import RuleSetVersion, VersionStatus
 from tests.core.products.factories import product_terms
+from tests.frontend.conftest import in_english
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("start", ["0001-01-01", "9999-12-31"])
 def test_dashboard_refuses_a_period_outside_the_date_range(client_as, start):
-    response = client_as("admin").get(f"/console/?start={start}")
+    response = in_english(client_as("admin")).get(f"/console/?start={start}")
 
     assert response.status_code == 200
     assert "must be from 1900-01-01 to 9998-12-31" in response.content.decode()
@@ -36,7 +37,7 @@ def test_rule_definition_that_json_cannot_read_is_a_field_error(
 ):
     draft = _draft_rules()
 
-    response = client_as("risk_analyst").post(
+    response = in_english(client_as("risk_analyst")).post(
         f"/console/rules/{draft.pk}/", {"definition": definition}
     )
 

@@ -6,6 +6,7 @@ import pytest
 
 from core.risk.models import Application, ApplicationStatus
 from tests.core.risk.factories import activate, connectors_off, submit, tiny_ruleset
+from tests.frontend.conftest import in_english
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,8 @@ def test_second_reviewer_confirms_an_approval_over_a_reject_in_the_console(
     page = second.get(f"/console/review/{pk}/").content.decode()
     assert 'id="awaits-confirmation"' in page and 'id="confirm"' in page
     assert 'id="confirm"' not in first.get(f"/console/review/{pk}/").content.decode()
-    assert "Awaits a second reviewer" in second.get("/console/review/").content.decode()
+    queue = in_english(second).get("/console/review/").content.decode()
+    assert "Awaits a second reviewer" in queue
     second.post(f"/console/review/{pk}/claim/")
     response = second.post(
         f"/console/review/{pk}/", {"confirm": "1", "outcome": "approve", "note": "ok"}
