@@ -9,6 +9,8 @@ application in one call, and batches of applications.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,7 +23,7 @@ from apiv1.models import ApplicationBatch
 from apiv1.outbox import event_emit
 from core.borrowers.models import Borrower
 from core.borrowers.services import borrower_register
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, InvalidInput, NotFound
 from core.loans import services as loans
 from core.loans.models import PaymentInstruction
 from core.products.selectors import product_version_active
@@ -84,13 +86,26 @@ def application_instant(
     """
     lending_allowed_check()
     with transaction.atomic():
-        registration = borrower_register(**borrower, actor=actor)
-        application = api_application_submit(
-            borrower=registration.borrower, terms=terms, actor=actor
-        )
+        with fields_under("borrower"):
+            registration = borrower_register(**borrower, actor=actor)
+        with fields_under("application"):
+            application = api_application_submit(
+                borrower=registration.borrower, terms=terms, actor=actor
+            )
     return InstantResult(
         registration.borrower, registration.repeat_applicant, application
     )
+
+
+@contextmanager
+def fields_under(prefix: str) -> Iterator[None]:
+    """Name refused fields by their path in the request (``borrower.mobile``)."""
+    try:
+        yield
+    except InvalidInput as error:
+        fields = {f"{prefix}.{name}": reason for name, reason in error.fields.items()}
+        message = f"{prefix}.{error.message}" if error.fields else error.message
+        raise type(error)(message, code=error.code, fields=fields) from None
 
 
 def application_batch_create(*, items: list[dict[str, Any]]) -> ApplicationBatch:

@@ -101,10 +101,11 @@ def test_instant_application_with_a_bad_borrower_writes_nothing(
 
     response = api_a.post(
         "/applications/instant",
-        {"borrower": borrower_body(id_number="123"), "application": TERMS},
+        {"borrower": borrower_body(mobile="1234"), "application": TERMS},
     )
 
     assert response.status_code == 422
+    assert list(response.json()["error"]["fields"]) == ["borrower.mobile"]
     with tenant_context(tenant_a):
         assert (Borrower.objects.count(), Application.objects.count()) == before
 
@@ -157,7 +158,7 @@ def test_an_instant_application_refused_on_its_terms_leaves_no_borrower(
     )
 
     assert response.status_code == 422
-    assert "amount" in response.json()["error"]["fields"]
+    assert "application.amount" in response.json()["error"]["fields"]
     assert unknown.status_code == 404
     with tenant_context(tenant_a):
         assert (Borrower.objects.count(), Application.objects.count()) == before
