@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import stripe
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing import selectors
 from billing.webhooks import WebhookRefused, event_receive
+from frontend.permissions import role_required
 from onboarding.selectors import checklist_for_tenant
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@role_required("view_billing")
 def tenant_billing(request: HttpRequest) -> HttpResponse:
     """The lender's plan, usage against limits, invoices and dunning log."""
     tenant = request.tenant  # type: ignore[attr-defined]

@@ -47,3 +47,23 @@ def test_the_lender_sees_its_invoices_dunning_log_and_why_lending_stopped(
     assert "JQ2027-" in html
     assert "new lending suspended" in html
     assert "technology-service fee invoice" in html
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("collector", 403),
+        ("reviewer", 403),
+        ("read_only", 403),
+        ("finance", 200),
+        ("admin", 200),
+    ],
+)
+def test_only_roles_that_view_billing_open_the_billing_page(
+    lender_client, offline_subscription, role, status
+):
+    client = lender_client(role)
+
+    response = client.get("/billing/")
+
+    assert response.status_code == status
