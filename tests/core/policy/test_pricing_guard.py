@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.errors import NotFound, PricingCeilingExceeded
+from core.errors import InvalidInput, PricingCeilingExceeded
 from core.policy.selectors import ceiling_on, lpr_on
 from core.policy.services import pricing_check
 from core.pricing.fees import Fee, FeeKind, FeeTiming
@@ -21,9 +21,11 @@ def test_lpr_in_force_is_the_latest_on_or_before_the_date():
     assert lpr_on(date(2024, 10, 21)).one_year_rate == Decimal("3.10")
 
 
-def test_no_lpr_before_the_table_begins_is_not_found():
-    with pytest.raises(NotFound):
+def test_no_lpr_before_the_table_begins_is_a_refused_contract_date():
+    with pytest.raises(InvalidInput) as refused:
         lpr_on(date(2019, 1, 1))
+
+    assert "no one-year LPR" in refused.value.fields["contract_date"]
 
 
 def test_default_ceiling_is_24_percent_and_four_times_lpr():
