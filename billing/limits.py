@@ -1,0 +1,97 @@
+"""Guards that keep a lender within its plan's staff seats and active loans.
+
+The limits are the plan's plus every add-on's extras
+(``billing.selectors.subscription_limits``). Both guards run inside the
+lender's tenant schema (``connection.tenant``): they count the tenant's own
+users or loans there and read its subscription from the public schema. A
+tenant without a subscription (the demo before billing, tests) is not
+limited.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from billing.models import Subscription
+from billing.selectors import Limits, subscription_limits
+from billing.usage import active_loan_count
+from core.errors import Conflict
+from tenants.models import Tenant, TenantKind
+
+logger = logging.getLogger(__name__)
+
+PLAN_LIMIT_REACHED = "plan_limit_reached"
+
+
+def _current_tenant() -> Tenant:
+    tenant = getattr(connection, "tenant", None)
+    if getattr(tenant, "kind", None) != TenantKind.LENDER:
+        raise RuntimeError("plan limits are checked inside a lender's schema")
+    return tenant
+
+
+def _subscription_and_limits(tenant: Tenant) -> tuple[Subscription, Limits] | None:
+    subscription = (
+        Subscription.objects.select_related("plan").filter(tenant_id=tenant.pk).first()
+    )
+    if subscription is None:
+        return None
+    return subscription, subscription_limits(subscription)
+
+
+def _refuse(
+    tenant: Tenant, subscription: Subscription, what: str, used: int, limit: int
+) -> None:
+    logger.info(
+        "plan limit reached: %s %d of %d",
+        what,
+        used,
+        limit,
+        extra={"tenant": tenant.schema_name},
+    )
+    raise Conflict(
+        f"the {subscription.plan.name} plan allows {limit} {what} and "
+        f"{used} are in use; ask the platform for a larger plan or an add-on",
+        code=PLAN_LIMIT_REACHED,
+        fields={
+            "limit": str(limit),
+            "in_use": str(used),
+            "plan": subscription.plan.code,
+        },
+    )
+
+
+def staff_seat_check(*, adding: int = 1) -> None:
+    """Refuse adding ``adding`` active staff users beyond the plan's seats.
+
+    Call in the tenant schema before creating (or re-activating) a user,
+    inside the same transaction. Every active user of the schema holds a
+    seat. Raises Conflict with code ``plan_limit_reached``.
+    """
+    tenant = _current_tenant()
+    found = _subscription_and_limits(tenant)
+    if found is None:
+        return
+    subscription, limits = found
+    used = get_user_model().objects.filter(is_active=True).count()
+    if used + adding > limits.max_staff_seats:
+        _refuse(tenant, subscription, "staff seats", used, limits.max_staff_seats)
+
+
+def active_loan_check(*, adding: int = 1) -> None:
+    """Refuse a loan that would take active loans beyond the plan's limit.
+
+    Call in the tenant schema before disbursing (a loan counts once it is
+    active or overdue). Raises Conflict with code ``plan_limit_reached``.
+    """
+    tenant = _current_tenant()
+    found = _subscription_and_limits(tenant)
+    if found is None:
+        return
+    subscription, limits = found
+    used = active_loan_count(tenant)
+    if used + adding > limits.max_active_loans:
+        _refuse(tenant, subscription, "active loans", used, limits.max_active_loans)
