@@ -177,7 +177,9 @@ def loans_disburse(
         instruction = services.api_loan_disburse(
             loan_id=loan_id,
             on=_today(payload.on),
-            idempotency_key=_service_key(request, f"loan:{loan_id}:disbursement"),
+            # One disbursement per loan: a retry with or without the header,
+            # or under another one, gets the first instruction back.
+            idempotency_key=f"loan:{loan_id}:disbursement",
             actor=key_actor(request),
         )
         loan = loan_get(loan_id=loan_id)

@@ -85,6 +85,24 @@ def test_a_loan_is_disbursed_repaid_and_settled(api_a, tenant_a):
     assert {"loan.disbursed", "repayment.received", "loan.closed"} <= types
 
 
+@pytest.mark.parametrize("retry_key", [None, "another-key"])
+def test_a_disbursement_retry_with_another_or_no_key_returns_the_first(
+    api_a, tenant_a, retry_key
+):
+    from core.loans.models import PaymentInstruction
+
+    loan = _loan(tenant_a)
+    first = api_a.post(f"/loans/{loan.pk}/disburse", {}, **{"Idempotency-Key": "d1"})
+
+    headers = {"Idempotency-Key": retry_key} if retry_key else {}
+    again = api_a.post(f"/loans/{loan.pk}/disburse", {}, **headers)
+
+    assert first.status_code == again.status_code == 200, again.content
+    assert again.json()["instruction_id"] == first.json()["instruction_id"]
+    with tenant_context(tenant_a):
+        assert PaymentInstruction.objects.filter(loan_id=loan.pk).count() == 1
+
+
 def test_loans_list_filters_by_status_and_pages_with_a_cursor(api_a, tenant_a):
     loans = [_loan(tenant_a) for _ in range(3)]
 
