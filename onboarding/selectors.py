@@ -6,12 +6,19 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from apiv1.keys.models import ApiKey
 from onboarding.models import (
     ApplicationStatus,
     ChecklistItem,
     FirstDayChecklist,
     LenderApplication,
 )
+from tenants.aggregates import FirstDayFacts, first_day_facts
+from tenants.models import Tenant
+
+# The actor that installs the product templates at provisioning
+# (core.products.templates.SYSTEM); its versions are not a lender's review.
+TEMPLATE_ACTOR = "system"
 
 
 def application_queue() -> QuerySet[LenderApplication]:
@@ -41,14 +48,40 @@ class ChecklistRow:
     done: bool
 
 
+def _observed(tenant: Tenant) -> dict[str, bool]:
+    """Which first-day tasks the tenant's own data shows as done."""
+    facts = (
+        first_day_facts(tenant, system_actor=TEMPLATE_ACTOR)
+        if tenant.is_serving
+        else FirstDayFacts(0, 0, 0)
+    )
+    return {
+        ChecklistItem.ADD_STAFF: facts.active_users > 1,
+        ChecklistItem.REVIEW_PRODUCTS: facts.staff_product_versions > 0,
+        ChecklistItem.CREATE_API_KEY: ApiKey.objects.filter(
+            tenant_id=tenant.pk
+        ).exists(),
+        ChecklistItem.CONNECT_DATA_SOURCES: facts.connector_settings > 0,
+    }
+
+
 def checklist_for_tenant(tenant_id: int) -> list[ChecklistRow]:
-    """Return the tenant's first-day tasks in order (all open if none yet)."""
+    """Return the tenant's first-day tasks in order, ticked from its data.
+
+    A task is done when the tenant's data shows it (a second active user,
+    a product version a person made or approved, an API key, a connector
+    setting) or when it was marked by hand. Reads the tenant's schema with
+    aggregate counts only; call from any schema.
+    """
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    observed = _observed(tenant) if tenant is not None else {}
     checklist = FirstDayChecklist.objects.filter(tenant_id=tenant_id).first()
     return [
         ChecklistRow(
             item=item.value,
             label=str(item.label),
-            done=bool(checklist and getattr(checklist, f"{item.value}_done")),
+            done=observed.get(item, False)
+            or bool(checklist and getattr(checklist, f"{item.value}_done")),
         )
         for item in ChecklistItem
     ]

@@ -110,3 +110,41 @@ def approval_rate(tenant: Tenant) -> Decimal | None:
     return (
         (Decimal(approved) / decided).quantize(Decimal("0.0001")) if decided else None
     )
+
+
+@dataclass(frozen=True)
+class FirstDayFacts:
+    """What a new lender has done, observed in its schema (counts only)."""
+
+    active_users: int
+    staff_product_versions: int
+    connector_settings: int
+
+
+def _count(schema: str, table: str, where: str = "", params: list | None = None) -> int:
+    name = _regclass(schema, table)
+    if name is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {name} {where}", params or [])
+        return int(cursor.fetchone()[0])
+
+
+def first_day_facts(tenant: Tenant, *, system_actor: str = "system") -> FirstDayFacts:
+    """Count active users, staff-made product versions and connector rows.
+
+    A product version counts when a person (not ``system_actor``, which
+    installs the templates) created, edited or approved it.
+    """
+    schema = tenant.schema_name
+    return FirstDayFacts(
+        active_users=_count(schema, "auth_user", "WHERE is_active"),
+        staff_product_versions=_count(
+            schema,
+            "products_productversion",
+            "WHERE created_by <> %s OR approved_by NOT IN ('', %s) "
+            "OR edited_by <> '[]'::jsonb",
+            [system_actor, system_actor],
+        ),
+        connector_settings=_count(schema, "risk_connectorsetting"),
+    )
