@@ -121,17 +121,24 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Result | None:
     return None
 
 
+SHOWN_ONCE = "(shown once, in the first response)"
+
+
 def idempotent(
     request: HttpRequest,
     status: int,
     schema: type[BaseModel],
     work: Callable[[], Any],
+    *,
+    shown_once: tuple[str, ...] = (),
 ) -> Result:
     """Run ``work`` once per Idempotency-Key; return its status and JSON body.
 
-    Without the header ``work`` simply runs. Raises InvalidInput (422) for
-    a key reused with another body, Conflict (409) while the first request
-    is in flight, and whatever ``work`` raises (the claim is released).
+    Without the header ``work`` simply runs. Fields named in ``shown_once``
+    (a secret) are not stored: a replay says so instead. Raises
+    InvalidInput (422) for a key reused with another body, Conflict (409)
+    while the first request is in flight, and whatever ``work`` raises
+    (the claim is released).
     """
     key = request.headers.get(HEADER, "").strip()
     if not key:
@@ -149,10 +156,11 @@ def idempotent(
     except BaseException:
         IdempotencyRecord.objects.filter(key=key).delete()
         raise
+    stored = {**body, **dict.fromkeys(shown_once, SHOWN_ONCE)}
     IdempotencyRecord.objects.filter(key=key).update(
         status=IdempotencyRecord.Status.DONE,
         response_status=status,
-        response_body=body,
+        response_body=stored,
     )
     return Status(status, body)
 

@@ -48,7 +48,7 @@ def endpoints_create(request: HttpRequest, payload: EndpointIn) -> Status[Any]:
         data = EndpointOut.model_validate(created.endpoint).model_dump()
         return {**data, "secret": created.secret}
 
-    return idempotent(request, 201, EndpointCreated, work)
+    return idempotent(request, 201, EndpointCreated, work, shown_once=("secret",))
 
 
 @router.get(

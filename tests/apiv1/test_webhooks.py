@@ -291,3 +291,20 @@ def test_closing_a_day_that_ages_a_loan_into_arrears_writes_loan_overdue(tenant_
         assert events.count() == 1
         close_run(through=date(2027, 2, 22))
         assert events.count() == 1
+
+
+def test_a_replayed_creation_does_not_hand_out_the_secret_again(api_a, tenant_a):
+    from apiv1.models import IdempotencyRecord
+
+    body = {"url": "https://hooks.example.test/jq", "events": ["loan.disbursed"]}
+    first = api_a.post("/webhook-endpoints", body, **{"Idempotency-Key": "wh-1"})
+    again = api_a.post("/webhook-endpoints", body, **{"Idempotency-Key": "wh-1"})
+
+    secret = first.json()["secret"]
+    assert secret.startswith("whsec_")
+    assert again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["secret"] != secret
+    with tenant_context(tenant_a):
+        stored = IdempotencyRecord.objects.get(key="wh-1").response_body
+    assert secret not in str(stored)
