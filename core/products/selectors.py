@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 from django.db.models import QuerySet
@@ -24,7 +25,9 @@ def product_version_active(*, code: str) -> ProductVersion:
         .first()
     )
     if version is None:
-        raise NotFound(f"product {code} has no active version", fields={"code": code})
+        raise NotFound(
+            f"product {code} has no active version", fields={"product_code": code}
+        )
     return version
 
 
@@ -50,12 +53,36 @@ def version_schedules(version: ProductVersion, *, start: date) -> list[Schedule]
 
 
 def version_worst_case(version: ProductVersion, *, on: date) -> PricingCheck:
-    """Return the pricing check of the version's dearest schedule on ``on``.
+    """Return the pricing check of the version's dearest schedule from ``on``.
 
     The dearest is the highest annualised rate over the minimum and maximum
     amounts and the term range (fixed fees weigh most on the smallest, the
-    shortest loan). Raises PricingCeilingExceeded if it is above the ceiling.
+    shortest loan), started on ``on`` and, for the two shortest terms, on
+    the first and the last days of each month of the coming year: a period
+    over a short February under 30/360, or a month-end start, costs more
+    per day. Raises PricingCeilingExceeded if it is above the ceiling.
     """
     schedules = version_schedules(version, start=on)
+    short_terms = _terms_to_price(version)[:2]
+    schedules += [
+        build_schedule(version.loan_terms(principal=amount, term=term, start=start))
+        for start in _dear_start_dates(on)
+        for amount in (version.amount_min, version.amount_max)
+        for term in short_terms
+    ]
     dearest = max(schedules, key=lambda s: schedule_annualised_rate(s).rate)
-    return pricing_check(schedule=dearest, contract_date=on)
+    return pricing_check(schedule=dearest, contract_date=dearest.terms.start)
+
+
+def _dear_start_dates(on: date) -> list[date]:
+    """Return the 1st and the last four days of each of the next 12 months."""
+    starts = []
+    year, month = on.year, on.month
+    for _ in range(12):
+        last = calendar.monthrange(year, month)[1]
+        for day in (1, last - 3, last - 2, last - 1, last):
+            start = date(year, month, day)
+            if start > on:
+                starts.append(start)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return starts
