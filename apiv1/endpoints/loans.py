@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Status
 from pydantic import Field
 
@@ -45,7 +44,11 @@ from apiv1.selectors import (
 from core.errors import NotFound
 from core.loans.models import Instalment, Loan, LoanStatus
 from core.loans.selectors import loan_settlement_quote
-from core.loans.services import loan_settle_early, repayment_record
+from core.loans.services import (
+    business_date_current,
+    loan_settle_early,
+    repayment_record,
+)
 from core.pricing.schedule import Instalment as PlannedInstalment
 from core.risk.models import Application
 from core.risk.services import application_to_loan
@@ -61,7 +64,12 @@ class LoanFilters(ListQuery):
 
 
 def _today(value: date | None) -> date:
-    return value or timezone.localdate()
+    """Return ``value`` or the lender's business date (the open day).
+
+    Not the wall-clock date: between midnight and the daily close the
+    business date is still yesterday, and money dated after it is refused.
+    """
+    return value or business_date_current()
 
 
 def _service_key(request: HttpRequest, default: str) -> str:

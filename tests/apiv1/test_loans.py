@@ -151,3 +151,27 @@ def test_a_term_must_be_a_json_integer(api_a, term):
 
     assert response.status_code == 422
     assert "term" in response.json()["error"]["fields"]
+
+
+def test_dates_left_out_default_to_the_business_date_not_the_clock(api_a, tenant_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.close.services import business_date_set
+
+    loan = _loan(tenant_a)
+    with tenant_context(tenant_a):
+        open_day = loan.contract_date + timedelta(days=1)
+        business_date_set(on=open_day)
+    assert open_day != timezone.localdate()
+
+    disbursed = api_a.post(f"/loans/{loan.pk}/disburse", {})
+    repaid = api_a.post(
+        f"/loans/{loan.pk}/repayments", {"amount": "10.00"}, **{"Idempotency-Key": "r"}
+    )
+
+    assert disbursed.status_code == 200, disbursed.content
+    assert disbursed.json()["disbursed_on"] == open_day.isoformat()
+    assert repaid.status_code == 201, repaid.content
+    assert repaid.json()["received_on"] == open_day.isoformat()
