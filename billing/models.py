@@ -131,6 +131,9 @@ class Invoice(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     paid_via = models.CharField(max_length=14, choices=PaidVia.choices, blank=True)
     payment_reference = models.CharField(max_length=100, blank=True)
+    # What the bank transfer brought in (None for Stripe, which collects the
+    # invoice's amount itself).
+    amount_received = _money(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from django.conf import settings
+from django.http import HttpResponse
 
 from billing.models import Invoice
 
@@ -66,3 +67,14 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def invoice_pdf_response(invoice: Invoice) -> HttpResponse:
+    """Answer the invoice as a PDF download (501 without ReportLab)."""
+    try:
+        content = invoice_pdf(invoice)
+    except PdfUnavailable as error:
+        return HttpResponse(str(error), status=501, content_type="text/plain")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response

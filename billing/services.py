@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +27,7 @@ from billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from billing.notify import billing_event_mail_after_commit
 from core.errors import Conflict, InvalidInput
 from tenants.models import Tenant, TenantStatus
 
@@ -63,7 +64,11 @@ def event_log(
     dedupe_key: str,
     invoice: Invoice | None = None,
 ) -> BillingEvent | None:
-    """Record a billing step once per ``dedupe_key``; None if already there."""
+    """Record a billing step once per ``dedupe_key``; None if already there.
+
+    A new step the lender should hear about is e-mailed to its billing
+    address once the transaction commits (``billing.notify``).
+    """
     event, created = BillingEvent.objects.get_or_create(
         dedupe_key=dedupe_key,
         defaults={
@@ -74,7 +79,10 @@ def event_log(
             "occurred_on": today,
         },
     )
-    return event if created else None
+    if not created:
+        return None
+    billing_event_mail_after_commit(event)
+    return event
 
 
 def subscription_fee(subscription: Subscription) -> Decimal:
@@ -207,6 +215,7 @@ def invoice_transition(
     today: datetime.date | None = None,
     paid_via: str = "",
     reference: str = "",
+    amount_received: Decimal | None = None,
 ) -> bool:
     """Move an invoice to ``to``; return False if it was already there.
 
@@ -231,6 +240,7 @@ def invoice_transition(
             invoice.paid_at = timezone.now()
             invoice.paid_via = paid_via
             invoice.payment_reference = reference[:100]
+            invoice.amount_received = amount_received
         invoice.save()
         _transition_record(invoice, today)
     return True
@@ -262,14 +272,7 @@ def _transition_record(invoice: Invoice, today: datetime.date) -> None:
         standing_recompute(tenant_id=invoice.tenant_id, today=today)
 
 
-def invoice_payment_record(
-    *, invoice_id: int, reference: str, today: datetime.date | None = None
-) -> bool:
-    """Record a bank transfer against an offline invoice and mark it paid.
-
-    Returns False if the invoice was already paid (nothing recorded). Raises
-    InvalidInput for an empty, over-long or NUL-holding reference.
-    """
+def _reference_clean(reference: str) -> str:
     reference = reference.strip()
     if not reference:
         raise InvalidInput.for_field(
@@ -282,13 +285,56 @@ def invoice_payment_record(
         )
     if "\x00" in reference:  # PostgreSQL text cannot hold NUL
         raise InvalidInput.for_field("reference", "must not contain a NUL character")
-    return invoice_transition(
-        invoice_id=invoice_id,
-        to=InvoiceStatus.PAID,
-        today=today,
-        paid_via=PaidVia.BANK_TRANSFER,
-        reference=reference,
-    )
+    return reference
+
+
+def _amount_clean(raw: Decimal | str) -> Decimal:
+    try:
+        amount_received = Decimal(raw.strip() if isinstance(raw, str) else raw)
+    except (InvalidOperation, TypeError):
+        amount_received = Decimal("NaN")
+    if not amount_received.is_finite() or amount_received <= 0:
+        raise InvalidInput.for_field("amount_received", "give the amount received")
+    if amount_received != amount_received.quantize(Decimal("0.01")):
+        raise InvalidInput.for_field("amount_received", "at most two decimal places")
+    return amount_received
+
+
+def invoice_payment_record(
+    *,
+    invoice_id: int,
+    reference: str,
+    amount_received: Decimal | str,
+    today: datetime.date | None = None,
+) -> bool:
+    """Record a bank transfer against an offline invoice and mark it paid.
+
+    Returns False if the invoice was already paid (nothing recorded).
+    Raises InvalidInput for an empty, over-long or NUL-holding reference or
+    a missing amount, and Conflict (``short_payment``) when less than the
+    invoice's amount arrived: a short transfer leaves the invoice open.
+    """
+    reference = _reference_clean(reference)
+    received = _amount_clean(amount_received)
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        if invoice.status != InvoiceStatus.PAID and received < invoice.amount:
+            raise Conflict(
+                f"invoice {invoice.number} is for {invoice.currency} "
+                f"{invoice.amount:,.2f} but {invoice.currency} "
+                f"{received:,.2f} arrived; it stays unpaid until the "
+                "whole fee is received",
+                code="short_payment",
+                fields={"amount_received": "less than the invoice's amount"},
+            )
+        return invoice_transition(
+            invoice_id=invoice_id,
+            to=InvoiceStatus.PAID,
+            today=today,
+            paid_via=PaidVia.BANK_TRANSFER,
+            reference=reference,
+            amount_received=received,
+        )
 
 
 def _worst_overdue_days(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 
 import stripe
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from billing import selectors
+from billing.models import Invoice
+from billing.pdf import invoice_lines, invoice_pdf_response
 from billing.webhooks import WebhookRefused, event_receive
 from frontend.permissions import role_required
 from onboarding.selectors import checklist_for_tenant
@@ -46,7 +48,13 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required("view_billing")
 def tenant_billing(request: HttpRequest) -> HttpResponse:
-    """The lender's plan, usage against limits, invoices and dunning log."""
+    """The lender's plan, usage, invoices and dunning log.
+
+    ``?invoice=<id>`` shows one of the lender's own invoices with the bank
+    details, ``&format=pdf`` downloads it; another lender's id is a 404.
+    """
+    if "invoice" in request.GET:
+        return _tenant_invoice(request, request.GET["invoice"])
     tenant = request.tenant  # type: ignore[attr-defined]
     subscription = getattr(tenant, "subscription", None)
     context = {
@@ -59,3 +67,16 @@ def tenant_billing(request: HttpRequest) -> HttpResponse:
         "checklist": checklist_for_tenant(tenant.pk),
     }
     return render(request, "platform/tenant_billing.html", context)
+
+
+def _tenant_invoice(request: HttpRequest, raw_id: str) -> HttpResponse:
+    if not raw_id.isdigit():
+        raise Http404
+    tenant = request.tenant  # type: ignore[attr-defined]
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("tenant"), pk=int(raw_id), tenant=tenant
+    )
+    if request.GET.get("format") == "pdf":
+        return invoice_pdf_response(invoice)
+    context = {"invoice": invoice, "lines": invoice_lines(invoice)}
+    return render(request, "platform/lender_invoice.html", context)

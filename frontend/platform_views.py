@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import selectors as billing_selectors
 from billing.dunning import subscription_dun
 from billing.models import Invoice, Plan
-from billing.pdf import PdfUnavailable, invoice_lines, invoice_pdf
+from billing.pdf import invoice_lines, invoice_pdf_response
 from billing.services import invoice_payment_record
 from core.errors import DomainError
 from onboarding import selectors as onboarding_selectors
@@ -110,29 +110,34 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @platform_staff_required
 def invoice_download(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice.objects.select_related("tenant"), pk=pk)
-    try:
-        content = invoice_pdf(invoice)
-    except PdfUnavailable as error:
-        return HttpResponse(str(error), status=501, content_type="text/plain")
-    platform_audit_record(
-        user=request.user,
-        action="invoice.pdf",
-        tenant=invoice.tenant,
-        detail={"invoice": invoice.number},
-    )
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    response = invoice_pdf_response(invoice)
+    if response.status_code == 200:
+        platform_audit_record(
+            user=request.user,
+            action="invoice.pdf",
+            tenant=invoice.tenant,
+            detail={"invoice": invoice.number},
+        )
     return response
 
 
 @require_POST
 @platform_staff_required
 def invoice_payment(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record a bank transfer and mark the invoice paid (audited once)."""
+    """Record a bank transfer and mark the invoice paid (audited once).
+
+    A transfer short of the invoice's amount is refused; the invoice stays
+    open.
+    """
     invoice = get_object_or_404(Invoice, pk=pk)
     reference = request.POST.get("reference", "")
+    amount_received = request.POST.get("amount_received", "")
     try:
-        recorded = invoice_payment_record(invoice_id=invoice.pk, reference=reference)
+        recorded = invoice_payment_record(
+            invoice_id=invoice.pk,
+            reference=reference,
+            amount_received=amount_received,
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("platform_invoice", pk=pk)
@@ -146,7 +151,11 @@ def invoice_payment(request: HttpRequest, pk: int) -> HttpResponse:
         user=request.user,
         action="invoice.payment_recorded",
         tenant=invoice.tenant,
-        detail={"invoice": invoice.number, "reference": reference.strip()},
+        detail={
+            "invoice": invoice.number,
+            "reference": reference.strip(),
+            "amount_received": amount_received.strip(),
+        },
     )
     messages.success(request, _("Payment recorded."))
     return redirect("platform_invoice", pk=pk)

@@ -51,7 +51,12 @@ def test_on_time_payment_never_reminds_or_suspends(offline_subscription):
     dunning_run(today=START)
     invoice = Invoice.objects.get(tenant=tenant)
 
-    invoice_payment_record(invoice_id=invoice.pk, reference="BOC-0001", today=day(-1))
+    invoice_payment_record(
+        invoice_id=invoice.pk,
+        amount_received=invoice.amount,
+        reference="BOC-0001",
+        today=day(-1),
+    )
     for n in range(0, 40):
         dunning_run(today=day(n))
 
@@ -104,7 +109,12 @@ def test_payment_restores_a_suspended_tenant_to_ready(offline_subscription):
     dunning_run(today=day(20))
     invoice = Invoice.objects.get(tenant=offline_subscription.tenant)
 
-    invoice_payment_record(invoice_id=invoice.pk, reference="ICBC-77", today=day(21))
+    invoice_payment_record(
+        invoice_id=invoice.pk,
+        amount_received=invoice.amount,
+        reference="ICBC-77",
+        today=day(21),
+    )
 
     tenant = Tenant.objects.get(pk=offline_subscription.tenant_id)
     assert tenant.status == TenantStatus.READY
@@ -141,7 +151,10 @@ def test_renewal_invoice_and_reminder_come_30_days_before_the_year_ends(
     tenant = offline_subscription.tenant
     dunning_run(today=START)
     invoice_payment_record(
-        invoice_id=Invoice.objects.get(tenant=tenant).pk, reference="r1", today=START
+        invoice_id=Invoice.objects.get(tenant=tenant).pk,
+        reference="r1",
+        today=START,
+        amount_received=offline_subscription.plan.annual_fee,
     )
     end = offline_subscription.current_period_end
 
@@ -159,13 +172,17 @@ def test_paid_renewal_starts_the_next_fee_year(offline_subscription):
     tenant = offline_subscription.tenant
     dunning_run(today=START)
     invoice_payment_record(
-        invoice_id=Invoice.objects.get(tenant=tenant).pk, reference="r1", today=START
+        invoice_id=Invoice.objects.get(tenant=tenant).pk,
+        reference="r1",
+        today=START,
+        amount_received=offline_subscription.plan.annual_fee,
     )
     end = offline_subscription.current_period_end
     dunning_run(today=end - datetime.timedelta(days=30))
     invoice_payment_record(
         invoice_id=Invoice.objects.get(tenant=tenant, fee_year=2028).pk,
         reference="r2",
+        amount_received=offline_subscription.plan.annual_fee,
         today=end,
     )
 

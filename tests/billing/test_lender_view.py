@@ -7,6 +7,8 @@ import datetime
 import pytest
 
 from billing.dunning import dunning_run
+from billing.models import Invoice, Plan
+from billing.services import subscription_start
 from tests.billing.conftest import START
 from tests.conftest import ADMIN_PASSWORD
 
@@ -67,3 +69,47 @@ def test_only_roles_that_view_billing_open_the_billing_page(
     response = client.get("/billing/")
 
     assert response.status_code == status
+
+
+def test_the_lender_opens_its_invoice_with_the_bank_details_and_pdf(
+    lender_client, offline_subscription, settings
+):
+    settings.BILLING_BANK_ACCOUNT = "招商银行 6225 0000 1111"
+    dunning_run(today=START)
+    invoice = Invoice.objects.get(tenant=offline_subscription.tenant)
+    client = lender_client("finance")
+
+    listing = client.get("/billing/").content.decode()
+    page = client.get(f"/billing/?invoice={invoice.pk}")
+    pdf = client.get(f"/billing/?invoice={invoice.pk}&format=pdf")
+
+    assert f"?invoice={invoice.pk}&amp;format=pdf" in listing
+    assert page.status_code == 200
+    assert "招商银行 6225 0000 1111" in page.content.decode()
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+
+
+@pytest.mark.parametrize("suffix", ["", "&format=pdf"])
+def test_another_lenders_invoice_is_not_found(
+    lender_client, offline_subscription, tenant_b, suffix
+):
+    subscription_start(
+        tenant=tenant_b, plan=Plan.objects.get(code="standard"), today=START
+    )
+    dunning_run(today=START)
+    theirs = Invoice.objects.get(tenant=tenant_b)
+    client = lender_client("admin")
+
+    response = client.get(f"/billing/?invoice={theirs.pk}{suffix}")
+
+    assert response.status_code == 404
+
+
+def test_a_collector_cannot_open_an_invoice(lender_client, offline_subscription):
+    dunning_run(today=START)
+    invoice = Invoice.objects.get(tenant=offline_subscription.tenant)
+
+    response = lender_client("collector").get(f"/billing/?invoice={invoice.pk}")
+
+    assert response.status_code == 403

@@ -129,7 +129,9 @@ def test_staff_record_a_bank_transfer_from_the_invoice_page(client, staff, alpha
 
     page = client.get(f"/platform/invoices/{invoice.pk}/", **HOST)
     client.post(
-        f"/platform/invoices/{invoice.pk}/payment/", {"reference": "BOC-9"}, **HOST
+        f"/platform/invoices/{invoice.pk}/payment/",
+        {"reference": "BOC-9", "amount_received": str(invoice.amount)},
+        **HOST,
     )
 
     assert page.status_code == 200

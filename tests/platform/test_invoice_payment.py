@@ -34,9 +34,10 @@ def open_invoice(tenant_a, settings) -> Invoice:
     return Invoice.objects.get(tenant=tenant_a)
 
 
-def _pay(client, invoice: Invoice, reference: str):
+def _pay(client, invoice: Invoice, reference: str, amount: str | None = None):
     url = f"/platform/invoices/{invoice.pk}/payment/"
-    return client.post(url, {"reference": reference}, follow=True, **HOST)
+    data = {"reference": reference, "amount_received": amount or str(invoice.amount)}
+    return client.post(url, data, follow=True, **HOST)
 
 
 def _recorded() -> int:
@@ -95,6 +96,42 @@ def test_a_reference_of_exactly_100_characters_is_kept_whole(
     assert open_invoice.payment_reference == "R" * 100
     audit = PlatformAuditEntry.objects.get(action="invoice.payment_recorded")
     assert audit.detail["reference"] == "R" * 100
+
+
+def test_a_short_transfer_is_refused_and_leaves_the_invoice_open(
+    client, staff, open_invoice
+):
+    short = str(open_invoice.amount - 1)
+
+    response = _pay(client, open_invoice, "BOC-7", amount=short)
+
+    [(level, text)] = _messages(response)
+    assert level == "error"
+    assert "stays unpaid until the whole fee is received" in text
+    open_invoice.refresh_from_db()
+    assert open_invoice.status == "open"
+    assert open_invoice.amount_received is None
+    assert _recorded() == 0
+
+
+@pytest.mark.parametrize("amount", ["", "abc", "-5", "NaN", "1.001"])
+def test_a_missing_or_malformed_amount_is_refused(client, staff, open_invoice, amount):
+    url = f"/platform/invoices/{open_invoice.pk}/payment/"
+    data = {"reference": "BOC-8", "amount_received": amount}
+
+    response = client.post(url, data, follow=True, **HOST)
+
+    assert _messages(response)[0][0] == "error"
+    open_invoice.refresh_from_db()
+    assert open_invoice.status == "open"
+
+
+def test_the_full_amount_marks_paid_and_keeps_what_arrived(client, staff, open_invoice):
+    _pay(client, open_invoice, "BOC-9", amount=str(open_invoice.amount))
+
+    open_invoice.refresh_from_db()
+    assert open_invoice.status == "paid"
+    assert open_invoice.amount_received == open_invoice.amount
 
 
 def test_the_approve_form_preselects_the_default_plan(
