@@ -74,6 +74,41 @@ def line_chart(
     return mark_safe("".join(parts))
 
 
+def curves_chart(
+    series: Sequence[tuple[str, Sequence[tuple[int, float]]]],
+    *,
+    title: str,
+    x_prefix: str = "M",
+) -> SafeString:
+    """One line per (label, [(x, share)]) over shared whole-number x values."""
+    xs = sorted({x for _, points in series for x, _ in points}) or [1]
+    top = max([v for _, points in series for _, v in points] + [1e-9])
+    step = (WIDTH - 2 * PAD) / max(len(xs) - 1, 1)
+    place = {x: PAD + i * step for i, x in enumerate(xs)}
+    parts = [_open(title)]
+    for x in xs:
+        parts.append(
+            f'<text x="{place[x]:.1f}" y="{HEIGHT - PAD + 14}" '
+            f'text-anchor="middle" font-size="10">{x_prefix}{x}</text>'
+        )
+    for index, (label, points) in enumerate(series):
+        colour = COLOURS[index % len(COLOURS)]
+        coords = [
+            (place[x], HEIGHT - PAD - (HEIGHT - 2 * PAD) * v / top) for x, v in points
+        ]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{colour}" '
+            f'stroke-width="2"><title>{escape(label)}</title></polyline>'
+        )
+        parts.append(
+            f'<text x="{WIDTH - PAD}" y="{PAD + 12 * index}" text-anchor="end" '
+            f'font-size="10" fill="{colour}">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
+
+
 def _open(title: str) -> str:
     return (
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '

@@ -26,7 +26,7 @@ from core.pii.masking import mask_name
 from core.products import services as product_services
 from core.products.models import Product, ProductVersion, VersionStatus
 from core.products.selectors import version_worst_case
-from frontend import charts
+from frontend import charts, history
 from frontend import selectors as console_selectors
 from frontend.exports import export_response
 from frontend.forms import PeriodForm, ProductTermsForm, form_error_show
@@ -83,6 +83,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["start"], form.cleaned_data.get("end") or today
         )
     figures = console_selectors.dashboard(request.tenant, period, today)
+    figures["roll_rates"] = history.roll_rates(today)
+    figures["vintage_curves"] = history.vintage_curves(today)
     context = {"form": form, "f": figures, "charts": _dashboard_charts(figures)}
     return render(request, "console/dashboard.html", context)
 
@@ -104,9 +106,13 @@ def _dashboard_charts(f: dict[str, Any]) -> dict[str, Any]:
             [(b["bucket"], b["principal"]) for b in f["buckets"]],
             title=_("Arrears buckets (principal outstanding)"),
         ),
-        "vintages": charts.line_chart(
-            [(v["month"].strftime("%Y-%m"), v["bad_share"]) for v in f["vintages"]],
-            title=_("Vintage: share 30+ days past due or written off"),
+        "vintages": charts.curves_chart(
+            [(v["cohort"].strftime("%Y-%m"), v["points"]) for v in f["vintage_curves"]],
+            title=_("Vintage curves: share 30+ days past due by month on book"),
+        ),
+        "rolls": charts.bar_chart(
+            [(f"{r['from']}→{r['to']}", r["latest"]) for r in f["roll_rates"]],
+            title=_("Roll rates, last month"),
         ),
     }
 
