@@ -18,17 +18,25 @@ from tenants.models import Tenant
 logger = logging.getLogger(__name__)
 
 
+def _host_url(host: str, path: str) -> str:
+    template = getattr(settings, "BILLING_TENANT_URL", "") or (
+        f"http://{{host}}:{settings.PORT}" if settings.DEBUG else "https://{host}"
+    )
+    return template.format(host=host) + path
+
+
 def tenant_url(tenant: Tenant, path: str) -> str:
     """Return an absolute URL on the tenant's host.
 
     ``BILLING_TENANT_URL`` is a template such as ``https://{host}``; in
     development the default adds the web server's ``PORT``.
     """
-    template = getattr(settings, "BILLING_TENANT_URL", "") or (
-        f"http://{{host}}:{settings.PORT}" if settings.DEBUG else "https://{host}"
-    )
-    host = f"{tenant.slug}.{settings.BASE_DOMAIN}"
-    return template.format(host=host) + path
+    return _host_url(f"{tenant.slug}.{settings.BASE_DOMAIN}", path)
+
+
+def platform_url(path: str) -> str:
+    """Return an absolute URL on the bare domain (sign-up, status pages)."""
+    return _host_url(settings.BASE_DOMAIN, path)
 
 
 def invitation_link(tenant: Tenant, email: str) -> str:

@@ -16,6 +16,7 @@ from billing.models import Plan
 from billing.services import subscription_start
 from core.errors import Conflict, InvalidInput, NotFound
 from onboarding.documents import document_check, document_write
+from onboarding.emails import application_mail_after_commit
 from onboarding.invitations import invitation_send
 from onboarding.models import (
     OPEN_SUBDOMAIN_CONSTRAINT,
@@ -126,6 +127,7 @@ def application_submit(*, raw: dict[str, Any], uploads: Uploads) -> LenderApplic
         application = LenderApplication.objects.create(**data.__dict__)
         _documents_store(application, checked)
         _log(application, ReviewAction.SUBMITTED)
+        application_mail_after_commit(application)
     logger.info("lender application %s submitted", application.public_id)
     return application
 
@@ -174,6 +176,7 @@ def application_reject(*, application_id: int, user: Any, reason: str) -> None:
         application.decision_reason = reason.strip()
         application.save(update_fields=["status", "decision_reason", "updated_at"])
         _log(application, ReviewAction.REJECTED, user=user, reason=reason.strip())
+        application_mail_after_commit(application)
 
 
 def application_changes_request(*, application_id: int, user: Any, reason: str) -> None:
@@ -192,6 +195,7 @@ def application_changes_request(*, application_id: int, user: Any, reason: str) 
             user=user,
             reason=reason.strip(),
         )
+        application_mail_after_commit(application)
 
 
 def application_approve(

@@ -1,0 +1,104 @@
+"""The applicant gets its private status link and each decision by e-mail."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import logging
+import shlex
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from gunicorn.config import Config
+
+from onboarding import services
+from onboarding.access_log import TokenRedactingLogger
+from onboarding.models import LenderApplication
+from tests.onboarding.conftest import application_post
+
+pytestmark = pytest.mark.django_db
+
+HOST = {"HTTP_HOST": "localhost"}
+PROCFILE = Path(__file__).resolve().parents[2] / "Procfile"
+
+
+@pytest.fixture
+def submitted(client, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/signup/", application_post(), **HOST)
+    return LenderApplication.objects.get()
+
+
+def test_the_applicant_is_mailed_the_private_status_link(submitted, mailoutbox):
+    [mail] = mailoutbox
+
+    assert mail.to == ["ops@example.cn"]
+    assert f"/signup/status/{submitted.status_token}/" in mail.body
+
+
+def test_a_request_for_changes_is_mailed_with_the_reason(
+    submitted, mailoutbox, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_changes_request(
+            application_id=submitted.pk, user=admin_user, reason="licence is blurred"
+        )
+
+    mail = mailoutbox[-1]
+    assert len(mailoutbox) == 2
+    assert "needs changes" in mail.subject
+    assert "licence is blurred" in mail.body
+    assert submitted.status_token in mail.body
+
+
+def test_a_rejection_is_mailed_with_the_reason(
+    submitted, mailoutbox, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_reject(
+            application_id=submitted.pk, user=admin_user, reason="no licence"
+        )
+
+    mail = mailoutbox[-1]
+    assert "not approved" in mail.subject
+    assert "no licence" in mail.body
+
+
+def _access_line(path: str) -> str:
+    config = Config()
+    config.set("accesslog", "-")
+    logger = TokenRedactingLogger(config)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger.access_log.handlers = [handler]
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": path,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": f"http://localhost{path}",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    logger.access(response, SimpleNamespace(headers=[]), environ, datetime.timedelta(0))
+    return stream.getvalue()
+
+
+def test_the_access_log_leaves_the_status_token_out():
+    line = _access_line("/signup/status/s3cret-Token_x/")
+
+    assert "s3cret-Token_x" not in line
+    assert "/signup/status/[token]/" in line
+
+
+def test_the_web_process_uses_the_redacting_access_logger():
+    web = next(
+        line for line in PROCFILE.read_text().splitlines() if line.startswith("web:")
+    )
+    args = shlex.split(web.split(":", 1)[1])
+
+    assert "--access-logfile" in args
+    logger_class = args[args.index("--logger-class") + 1]
+    assert logger_class == "onboarding.access_log.TokenRedactingLogger"
