@@ -144,6 +144,7 @@ TENANT_APPS = [
     "core.loans",
     "core.close",
     "core.risk",
+    "core.reporting",
     "apiv1",
 ]
 INSTALLED_APPS = SHARED_APPS + [a for a in TENANT_APPS if a not in SHARED_APPS]
