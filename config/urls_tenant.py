@@ -100,4 +100,5 @@ urlpatterns = [
         name="console_webhook_delete",
     ),
     path("console/settings/connectors/", setup.connectors, name="console_connectors"),
+    path("console/settings/spend/", setup.spend_list, name="console_spend"),
 ]

@@ -99,6 +99,8 @@ def _dashboard_charts(f: dict[str, Any]) -> dict[str, Any]:
                 (_("Penalty"), pnl["penalty_income"]),
                 (_("Bad debt"), pnl["bad_debt_loss"]),
                 (_("Tech fee"), pnl["technology_fee"]),
+                (_("Staff"), pnl["staff_cost"]),
+                (_("Acquisition"), pnl["acquisition_spend"]),
             ],
             title=_("Profit and loss"),
         ),

@@ -218,3 +218,31 @@ class WebhookForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), max_length=200, required=False
     )
+
+
+class SpendForm(forms.Form):
+    # max_digits as the columns (NUMERIC(14,2)) hold; the service checks again.
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": _("enter a month as YYYY-MM")},
+    )
+    channel = forms.CharField(
+        label=_("Acquisition channel (blank: all channels)"),
+        max_length=50,
+        required=False,
+    )
+    staff_cost = forms.DecimalField(
+        label=_("Staff cost (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+    )
+    acquisition_spend = forms.DecimalField(
+        label=_("Acquisition spend (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

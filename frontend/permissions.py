@@ -53,6 +53,8 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
     "manage_integrations": (ADMIN,),
     "view_billing": (ADMIN, FINANCE),
     "record_security_review": (ADMIN,),
+    "view_spend": (ADMIN, FINANCE, READ_ONLY),
+    "record_spend": (ADMIN, FINANCE),
 }
 
 

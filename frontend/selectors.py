@@ -33,6 +33,7 @@ from core.ledger.models import AccountCode, JournalLine
 from core.ledger.selectors import account_balances
 from core.loans.models import Instalment, Loan, LoanStatus
 from core.policy.models import PricingCeiling
+from core.reporting.selectors import spend_for
 from core.risk.models import Application, ApplicationStatus
 
 ZERO = Decimal("0.00")
@@ -125,15 +126,53 @@ class ProfitAndLoss:
     net: Decimal = ZERO
 
 
+# Entered by the lender (core.reporting), not posted to the ledger.
+OPERATING_LINES = ("staff_cost", "acquisition_spend")
+
+
 def profit_and_loss(tenant: Any, period: Period) -> ProfitAndLoss:
+    """Income less expenses in ``period``: ledger movements, the platform's
+    fee, and the staff cost and acquisition spend the lender entered."""
     moved = ledger_movements(period)
     lines = {name: _money(-moved.get(code, 0)) for name, code in INCOME_LINES.items()}
     for name, code in EXPENSE_LINES.items():
         lines[name] = _money(moved.get(code, 0))
     lines["technology_fee"] = technology_fee(tenant, period)
+    spend = spend_for(period)
+    lines["staff_cost"] = spend.staff_cost
+    lines["acquisition_spend"] = spend.acquisition_spend
     income = sum((lines[n] for n in INCOME_LINES), ZERO)
-    expense = sum((lines[n] for n in (*EXPENSE_LINES, "technology_fee")), ZERO)
+    expense = sum(
+        (lines[n] for n in (*EXPENSE_LINES, "technology_fee", *OPERATING_LINES)), ZERO
+    )
     return ProfitAndLoss(lines=lines, net=income - expense)
+
+
+CAC_TARGET = Decimal("0.005")  # of amount lent
+
+
+def acquisition_cost(period: Period) -> dict[str, Any]:
+    """Acquisition spend in ``period`` per loan funded in it and as a share
+    of the principal lent in it (target under 0.5%).
+
+    ``recorded`` is False when the lender entered no spend for any month
+    of the period; the ratios are then None rather than zero.
+    """
+    spend = spend_for(period)
+    volume = lending_volume(period)
+    recorded = spend.entries > 0
+    per_loan = _ratio(spend.acquisition_spend, volume["funded"]) if recorded else None
+    share = _ratio(spend.acquisition_spend, volume["lent"]) if recorded else None
+    return {
+        "spend": spend.acquisition_spend,
+        "recorded": recorded,
+        "funded": volume["funded"],
+        "lent": volume["lent"],
+        "per_loan": None if per_loan is None else _money(per_loan),
+        "share": share,
+        "target": CAC_TARGET,
+        "over_target": share is not None and share >= CAC_TARGET,
+    }
 
 
 # --- Collections and book quality -----------------------------------------
@@ -336,6 +375,7 @@ def dashboard(tenant: Any, period: Period, today: date) -> dict[str, Any]:
         "reborrow": reborrow_rate(),
         "approvals": approval_metrics(period),
         "volume": lending_volume(period),
+        "cac": acquisition_cost(period),
         "bad_debt": bad_now,
         "bad_debt_previous": bad_before,
         "bad_debt_change": change,

@@ -1,11 +1,12 @@
 """Settings in the lender's console: staff and roles, API keys, webhooks,
-data connectors (billing and usage live at /billing/)."""
+data connectors, operating spend (billing and usage live at /billing/)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,16 +19,20 @@ from apiv1.models import WebhookDelivery, WebhookEndpoint
 from apiv1.webhooks import endpoint_create, endpoint_delete
 from core.audit.services import audit_record
 from core.errors import DomainError
+from core.reporting import selectors as reporting_selectors
+from core.reporting.services import spend_record
 from core.risk.models import ConnectorSetting
 from frontend.console_views import Link, actor, list_page
 from frontend.forms import (
     ApiKeyForm,
     RoleChangeForm,
+    SpendForm,
     StaffForm,
     WebhookForm,
     domain_error_show,
+    form_error_show,
 )
-from frontend.permissions import ROLE_LABELS, role_required, user_roles
+from frontend.permissions import ROLE_LABELS, can, role_required, user_roles
 
 
 @role_required("manage_staff")
@@ -304,4 +309,54 @@ def connectors(request: HttpRequest) -> HttpResponse:
         name="connectors",
         headers=headers,
         rows=rows,
+    )
+
+
+@role_required("view_spend")
+def spend_list(request: HttpRequest) -> HttpResponse:
+    may_record = can(request.user, "record_spend")
+    form = SpendForm() if may_record else None
+    if request.method == "POST":
+        if not may_record:
+            raise PermissionDenied("your role does not allow this")
+        form = SpendForm(request.POST)
+        if form.is_valid():
+            try:
+                spend_record(actor=actor(request), **form.cleaned_data)
+            except DomainError as error:
+                form_error_show(request, form, error)
+            else:
+                messages.success(request, _("Spend recorded."))
+                return redirect("console_spend")
+    rows = [
+        [
+            s.month.strftime("%Y-%m"),
+            s.channel or _("All channels"),
+            s.staff_cost,
+            s.acquisition_spend,
+            s.note,
+            s.entered_by,
+            s.updated_at,
+        ]
+        for s in reporting_selectors.spend_list()
+    ]
+    headers = [
+        _("Month"),
+        _("Channel"),
+        _("Staff cost"),
+        _("Acquisition spend"),
+        _("Note"),
+        _("Entered by"),
+        _("Changed"),
+    ]
+    return list_page(
+        request,
+        title=_("Operating spend"),
+        name="operating_spend",
+        headers=headers,
+        rows=rows,
+        extra={
+            "form": form,
+            "form_title": _("Enter a month's spend (entering it again replaces it)"),
+        },
     )
