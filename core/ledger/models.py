@@ -16,12 +16,13 @@ class AccountKind(models.TextChoices):
     ASSET = "asset", "Asset"
     CONTRA_ASSET = "contra_asset", "Contra asset"
     LIABILITY = "liability", "Liability"
+    EQUITY = "equity", "Equity"
     INCOME = "income", "Income"
     EXPENSE = "expense", "Expense"
 
 
 class AccountCode(models.TextChoices):
-    """The chart of accounts every lender starts with (seeded, migration 0003)."""
+    """The chart of accounts every lender starts with (seeded, 0003 and 0004)."""
 
     CASH = "1001", "Cash at bank"
     PRINCIPAL_RECEIVABLE = "1101", "Loan principal receivable"
@@ -30,6 +31,8 @@ class AccountCode(models.TextChoices):
     PENALTY_RECEIVABLE = "1104", "Penalty interest receivable"
     LOAN_LOSS_PROVISION = "1190", "Loan-loss provision"
     BORROWER_CREDIT = "2101", "Borrower credit balances"
+    BANK_BORROWINGS = "2201", "Borrowings from banks"
+    PAID_IN_CAPITAL = "3001", "Paid-in capital"
     INTEREST_INCOME = "4001", "Interest income"
     FEE_INCOME = "4002", "Fee income"
     PENALTY_INCOME = "4003", "Penalty interest income"
@@ -46,6 +49,8 @@ ACCOUNT_KINDS: dict[str, str] = {
     AccountCode.PENALTY_RECEIVABLE: AccountKind.ASSET,
     AccountCode.LOAN_LOSS_PROVISION: AccountKind.CONTRA_ASSET,
     AccountCode.BORROWER_CREDIT: AccountKind.LIABILITY,
+    AccountCode.BANK_BORROWINGS: AccountKind.LIABILITY,
+    AccountCode.PAID_IN_CAPITAL: AccountKind.EQUITY,
     AccountCode.INTEREST_INCOME: AccountKind.INCOME,
     AccountCode.FEE_INCOME: AccountKind.INCOME,
     AccountCode.PENALTY_INCOME: AccountKind.INCOME,

@@ -42,6 +42,8 @@ from core.borrowers.models import Borrower
 from core.borrowers.services import borrower_register
 from core.close.models import BusinessDate
 from core.close.services import close_run
+from core.ledger.funding import funding_record
+from core.ledger.models import JournalEntry
 from core.loans.models import Instalment, Loan
 from core.loans.services import loan_disburse, repayment_record
 from core.products.models import ProductVersion
@@ -62,6 +64,9 @@ from core.risk.services import (
 from core.risk.synthetic import person_for
 
 logger = logging.getLogger(__name__)
+
+# The demo lender's own money: what it lends comes out of this.
+DEMO_CAPITAL = Decimal("3000000.00")
 
 DATASET = "german_credit"
 MAKER, CHECKER = "system", "system-checker"
@@ -204,6 +209,7 @@ def _timeline(
         if a.loan_id
     }
     approved = [a for a in approved if not a.loan_id]
+    _capital_pay_in(start)
     spread = max(1, min(28, (yesterday - start).days + 1))
     schedule = {
         a.pk: start + timedelta(days=i % spread) for i, a in enumerate(approved)
@@ -221,6 +227,19 @@ def _timeline(
         f"timeline {start} to {yesterday}: {summary.disbursed} loans disbursed, "
         f"{summary.repayments} repayments, {summary.days_closed} days closed"
     )
+
+
+def _capital_pay_in(on: date) -> None:
+    """Pay the demo capital in once, on the first day the seed runs."""
+    if not JournalEntry.objects.filter(kind="funding.capital").exists():
+        funding_record(
+            kind="capital",
+            amount=DEMO_CAPITAL,
+            on=on,
+            reference="demo: paid-in capital",
+            idempotency_key="demo-capital",
+            actor=MAKER,
+        )
 
 
 def _disburse(application: Application, day: date, summary: SeedSummary) -> Any:
