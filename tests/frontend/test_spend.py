@@ -144,3 +144,15 @@ def test_spend_entered_in_alpha_is_not_in_betas_dashboard(
     assert pnl.lines["acquisition_spend"] == Decimal("0.00")
     assert pnl.lines["staff_cost"] == Decimal("0.00")
     assert cac["recorded"] is False
+
+
+def test_spend_screen_and_cac_card_speak_chinese_by_default(client_as, january_loan):
+    client = client_as("finance")
+    client.post(URL, ENTRY)
+
+    screen = client.get(URL).content.decode()
+    dashboard = client.get(f"/console/{JANUARY}").content.decode()
+
+    assert "经营支出" in screen and "全部渠道" in screen
+    assert "人员成本" in dashboard
+    assert "占放款金额的 0.40%（目标低于 0.5%）" in dashboard
