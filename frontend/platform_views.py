@@ -70,8 +70,14 @@ def tenant_dun(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @platform_staff_required
 def tenant_provision_retry(request: HttpRequest, slug: str) -> HttpResponse:
-    """Queue a stuck lender's provisioning and invitation again."""
+    """Queue a stuck lender's provisioning again, or re-send its invitation.
+
+    ``step=invitation`` (a ready lender) e-mails the first admin a new
+    one-time link and invalidates the old one; audited either way.
+    """
     tenant = get_object_or_404(Tenant, slug=slug, kind=TenantKind.LENDER)
+    if request.POST.get("step") == "invitation":
+        return _invitation_resend(request, tenant)
     try:
         onboarding_services.provisioning_retry(tenant_id=tenant.pk)
     except DomainError as error:
@@ -82,6 +88,21 @@ def tenant_provision_retry(request: HttpRequest, slug: str) -> HttpResponse:
         )
         messages.success(request, _("Provisioning queued again."))
     return redirect("platform_tenant_detail", slug=slug)
+
+
+def _invitation_resend(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    try:
+        onboarding_services.invitation_resend(tenant_id=tenant.pk, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        platform_audit_record(
+            user=request.user, action="tenants.invitation_resend", tenant=tenant
+        )
+        messages.success(
+            request, _("A new invitation was sent; the old link no longer works.")
+        )
+    return redirect("platform_tenant_detail", slug=tenant.slug)
 
 
 @require_GET

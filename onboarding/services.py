@@ -9,8 +9,10 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from billing.models import Plan
 from billing.services import subscription_start
@@ -276,6 +278,42 @@ def provisioning_retry(*, tenant_id: int) -> LenderApplication:
     logger.info(
         "provisioning re-queued by staff for application %s", application.public_id
     )
+    return application
+
+
+def invitation_resend(*, tenant_id: int, user: Any) -> LenderApplication:
+    """E-mail the first admin a new one-time link; the old one stops working.
+
+    For platform staff when the first invitation was lost or expired. The
+    admin's unusable password is renewed, which changes Django's token, so
+    every earlier link is invalid. Raises Conflict when no invitation was
+    sent yet or the admin has already chosen a password (they use password
+    reset then).
+    """
+    with transaction.atomic():
+        application = (
+            LenderApplication.objects.select_for_update(of=("self",))
+            .select_related("tenant")
+            .filter(tenant_id=tenant_id, status=ApplicationStatus.PROVISIONED)
+            .first()
+        )
+        if application is None or application.tenant is None:
+            raise Conflict("no invitation has been sent to this lender yet")
+        tenant = application.tenant
+        with tenant_context(tenant):
+            admin = get_user_model().objects.filter(username=application.email).first()
+            if admin is None:
+                raise Conflict("the invited administrator no longer exists")
+            if admin.has_usable_password():
+                raise Conflict(
+                    "the administrator has already chosen a password; "
+                    "they can reset it from the sign-in page"
+                )
+            admin.set_unusable_password()
+            admin.save(update_fields=["password"])
+        invitation_send(tenant=tenant, email=application.email)
+        _log(application, ReviewAction.INVITATION_SENT, user=user, reason="re-sent")
+    logger.info("invitation re-sent by staff for application %s", application.public_id)
     return application
 
 
