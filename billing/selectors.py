@@ -17,7 +17,7 @@ from billing.models import (
     UsageRecord,
 )
 from billing.services import subscription_fee
-from billing.usage import month_start
+from billing.usage import active_loan_count, month_start
 from tenants.models import Tenant
 
 ZERO = Decimal("0.00")
@@ -42,8 +42,23 @@ def subscription_limits(subscription: Subscription) -> Limits:
 
 
 def usage_this_month(tenant: Tenant, today: datetime.date) -> int:
+    """Return this month's recorded peak (the hourly meter's last reading)."""
     record = UsageRecord.objects.filter(tenant=tenant, month=month_start(today)).first()
     return record.peak_active_loans if record else 0
+
+
+def peak_active_loans_this_month(tenant: Tenant, today: datetime.date) -> int:
+    """Return this month's peak of active loans, counting the loans live now.
+
+    The meter records hourly, so between readings (or before the first one
+    of a month) the recorded peak lags the book; the peak is never below
+    the count right now. The console list, its detail page and the lender's
+    billing page all show this figure.
+    """
+    recorded = usage_this_month(tenant, today)
+    if not tenant.is_serving:
+        return recorded
+    return max(recorded, active_loan_count(tenant))
 
 
 def usage_history(tenant: Tenant, months: int = 12) -> QuerySet[UsageRecord]:

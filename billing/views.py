@@ -60,7 +60,7 @@ def tenant_billing(request: HttpRequest) -> HttpResponse:
     context = {
         "subscription": subscription,
         "limits": selectors.subscription_limits(subscription) if subscription else None,
-        "peak": selectors.usage_this_month(tenant, timezone.localdate()),
+        "peak": selectors.peak_active_loans_this_month(tenant, timezone.localdate()),
         "usage": selectors.usage_history(tenant),
         "invoices": selectors.invoices_for(tenant),
         "events": selectors.billing_events(tenant),

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from billing.models import Subscription
-from billing.selectors import Limits, subscription_limits, usage_this_month
+from billing.selectors import (
+    Limits,
+    peak_active_loans_this_month,
+    subscription_limits,
+)
 from tenants.aggregates import (
     CloseResult,
     Portfolio,
@@ -47,7 +51,7 @@ def _row(tenant: Tenant, today: datetime.date) -> TenantRow:
         tenant=tenant,
         subscription=subscription,
         limits=subscription_limits(subscription) if subscription else None,
-        peak_active_loans=usage_this_month(tenant, today),
+        peak_active_loans=peak_active_loans_this_month(tenant, today),
         last_close=last_close(tenant) if tenant.is_serving else None,
     )
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from billing.dunning import dunning_run
-from billing.models import Invoice, Plan
+from billing.models import Invoice, Plan, UsageRecord
 from billing.services import subscription_start
 from tenants.models import PlatformAuditEntry
 from tests.billing.conftest import START
@@ -194,3 +194,17 @@ def test_staff_download_the_offline_invoice_as_a_pdf(client, staff, alpha_book):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
+
+
+def test_the_list_and_the_detail_page_show_the_same_active_loans_before_metering(
+    client, staff, alpha_book
+):
+    assert not UsageRecord.objects.filter(tenant__slug="alpha").exists()
+
+    listing = client.get("/platform/", **HOST)
+    detail = client.get("/platform/tenants/alpha/", **HOST)
+
+    [row] = [r for r in listing.context["rows"] if r.tenant.slug == "alpha"]
+    assert row.peak_active_loans == 1
+    assert detail.context["detail"].row.peak_active_loans == 1
+    assert detail.context["detail"].portfolio.active_loans == 1
