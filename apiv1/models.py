@@ -107,3 +107,19 @@ class ApplicationBatch(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.pk} {self.decided}/{self.total}"
+
+
+class ApiUsageDay(models.Model):
+    """Requests the lender's keys made on one day, and how many failed.
+
+    Counted by ``apiv1.metering`` after each authenticated API call; the
+    platform console reads the month's totals, never the requests.
+    """
+
+    day = models.DateField(unique=True)
+    requests = models.PositiveIntegerField(default=0)
+    client_errors = models.PositiveIntegerField(default=0)  # 4xx
+    server_errors = models.PositiveIntegerField(default=0)  # 5xx
+
+    def __str__(self) -> str:
+        return f"api usage {self.day}: {self.requests}"

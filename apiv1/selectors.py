@@ -105,3 +105,29 @@ def portfolio_summary() -> dict[str, object]:
         "borrowers": Borrower.objects.count(),
         "disbursed_total": totals["disbursed"] or ZERO,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class ApiUsage:
+    requests: int
+    client_errors: int
+    server_errors: int
+
+    @property
+    def error_rate(self) -> Decimal | None:
+        """Share of calls answered with a server error (5xx)."""
+        if not self.requests:
+            return None
+        return (Decimal(self.server_errors) / self.requests).quantize(Decimal("0.0001"))
+
+
+def api_usage(*, since: date, until: date) -> ApiUsage:
+    """Return the lender's API calls from ``since`` to ``until`` inclusive."""
+    from apiv1.models import ApiUsageDay
+
+    totals = ApiUsageDay.objects.filter(day__range=(since, until)).aggregate(
+        requests=Sum("requests"),
+        client_errors=Sum("client_errors"),
+        server_errors=Sum("server_errors"),
+    )
+    return ApiUsage(**{name: value or 0 for name, value in totals.items()})
