@@ -15,8 +15,11 @@ from core.reporting.models import OperatingSpend
 
 
 class DatedPeriod(Protocol):
-    start: date
-    end: date  # inclusive
+    @property
+    def start(self) -> date: ...
+
+    @property
+    def end(self) -> date: ...  # inclusive
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ def spend_record(
         )
     logger.info(
         "operating spend recorded",
-        extra={"schema": connection.schema_name, "spend_id": spend.pk},
+        extra={"tenant": connection.schema_name, "spend_id": spend.pk},
     )
     return spend
 
