@@ -28,7 +28,7 @@ PLAN_LIMIT_REACHED = "plan_limit_reached"
 
 def _current_tenant() -> Tenant:
     tenant = getattr(connection, "tenant", None)
-    if getattr(tenant, "kind", None) != TenantKind.LENDER:
+    if not isinstance(tenant, Tenant) or tenant.kind != TenantKind.LENDER:
         raise RuntimeError("plan limits are checked inside a lender's schema")
     return tenant
 
