@@ -50,6 +50,11 @@ logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = (LoanStatus.ACTIVE, LoanStatus.OVERDUE)
 
+# A repayment may exceed everything owed by the larger of these (the rest
+# is a credit balance); beyond that it is refused as a likely slip.
+OVERPAYMENT_TOLERANCE = Decimal("0.10")
+OVERPAYMENT_TOLERANCE_CNY = Decimal("1000.00")
+
 # A contract not paid out within this many days must be approved again.
 CONTRACT_VALID_DAYS = 30
 
@@ -413,10 +418,27 @@ def _payoff_covered(loan: Loan, on: date, amount: Decimal) -> PayoffQuote | None
     """
     if loan.status not in OPEN_STATUSES:
         return None
+    quote = loan_settlement_quote(loan, on=on)
+    _overpayment_check(amount, quote.total)
     if not loan.instalments.filter(due_date__gt=on).exists():
         return None
-    quote = loan_settlement_quote(loan, on=on)
     return quote if amount >= quote.total else None
+
+
+def _overpayment_check(amount: Decimal, owed: Decimal) -> None:
+    """Refuse an amount far beyond everything the loan owes (a typing slip).
+
+    A little more than the payoff is normal and becomes a credit balance;
+    beyond OVERPAYMENT_TOLERANCE the lender records what the loan owes and
+    refunds the rest, instead of holding a borrower's money by mistake.
+    """
+    allowed = owed + max(OVERPAYMENT_TOLERANCE_CNY, owed * OVERPAYMENT_TOLERANCE)
+    if amount > allowed:
+        raise InvalidInput.for_field(
+            "amount",
+            f"is more than the loan owes ({owed}) by over "
+            f"{(amount - owed).quantize(Decimal('0.01'))}; check the amount",
+        )
 
 
 def _same_request(existing: Repayment, loan: Loan, request: str) -> Repayment:

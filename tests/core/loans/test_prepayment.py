@@ -124,13 +124,13 @@ def test_a_repayment_covering_the_payoff_settles_the_loan_early(
     earned = (D("15000.00") * D("0.12") * 10 / 365).quantize(D("0.01"))
 
     repayment = repayment_record(
-        loan_id=loan.pk, amount=D("20000.00"), received_on=on, idempotency_key="big"
+        loan_id=loan.pk, amount=D("16000.00"), received_on=on, idempotency_key="big"
     )
 
     loan.refresh_from_db()
     assert repayment.kind == RepaymentKind.SETTLEMENT
     assert loan.status == LoanStatus.CLOSED
-    assert loan.credit_balance == D("20000.00") - D("15000.00") - earned
+    assert loan.credit_balance == D("16000.00") - D("15000.00") - earned
     assert account_balances()["4001"] == -earned
     assert_books_agree()
 
@@ -189,7 +189,7 @@ def test_reversing_a_payoff_restores_the_schedule_and_the_balances(
     schedule_before = list(loan.instalments.order_by("number").values(*fields))
     owed_before = (loan.principal_outstanding, loan.fee_outstanding)
     payoff = repayment_record(
-        loan_id=loan.pk, amount=D("9000.00"), received_on=on, idempotency_key="all"
+        loan_id=loan.pk, amount=D("5000.00"), received_on=on, idempotency_key="all"
     )
     assert payoff.kind == RepaymentKind.SETTLEMENT
 
@@ -205,3 +205,22 @@ def test_reversing_a_payoff_restores_the_schedule_and_the_balances(
     assert (loan.principal_outstanding, loan.fee_outstanding) == owed_before
     assert loan.credit_balance == 0
     assert_books_agree()
+
+
+def test_an_amount_far_beyond_what_the_loan_owes_is_refused(in_tenant_a):
+    from core.errors import InvalidInput
+
+    loan = loan_active_make(principal="5000.00", term=3)
+
+    with pytest.raises(InvalidInput) as refused:
+        repayment_record(
+            loan_id=loan.pk,
+            amount=D("99999999.00"),
+            received_on=loan.disbursed_on,
+            idempotency_key="slip",
+        )
+
+    loan.refresh_from_db()
+    assert "more than the loan owes" in refused.value.fields["amount"]
+    assert loan.status == LoanStatus.ACTIVE
+    assert not loan.repayments.exists()
