@@ -4,8 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from billing import views as billing_views
+from frontend import otp_views, views
 from frontend import platform_views as console
-from frontend import views
 from frontend.auth import LockoutAuthenticationForm
 from onboarding import views as onboarding_views
 
@@ -52,6 +52,16 @@ urlpatterns = [
     ),
     path("platform/revenue/", console.revenue, name="platform_revenue"),
     path("platform/audit/", console.audit_log, name="platform_audit"),
+    path(
+        "platform/two-factor/",
+        otp_views.platform_two_factor,
+        name="platform_two_factor",
+    ),
+    path(
+        "platform/two-factor/disable/",
+        otp_views.platform_two_factor_disable,
+        name="platform_two_factor_disable",
+    ),
     path(
         "platform/invoices/<int:pk>/", console.invoice_detail, name="platform_invoice"
     ),

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from billing import views as billing_views
 from frontend import console_views as console
-from frontend import invite_views, views
+from frontend import invite_views, otp_views, views
 from frontend import lending_views as lending
 from frontend import settings_views as setup
 from frontend.auth import LockoutAuthenticationForm
@@ -101,4 +101,19 @@ urlpatterns = [
     ),
     path("console/settings/connectors/", setup.connectors, name="console_connectors"),
     path("console/settings/spend/", setup.spend_list, name="console_spend"),
+    path(
+        "console/settings/two-factor/",
+        otp_views.two_factor,
+        name="console_two_factor",
+    ),
+    path(
+        "console/settings/two-factor/disable/",
+        otp_views.two_factor_disable,
+        name="console_two_factor_disable",
+    ),
+    path(
+        "console/settings/two-factor/staff/<int:pk>/remove/",
+        otp_views.two_factor_remove,
+        name="console_two_factor_remove",
+    ),
 ]

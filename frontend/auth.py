@@ -3,6 +3,11 @@
 Lockout counts failed sign-ins per username and client address in the
 cache for LOGIN_LOCKOUT_WINDOW seconds; at LOGIN_LOCKOUT_ATTEMPTS the pair
 is refused until the window passes, even with the right password.
+
+A user with a confirmed TOTP device (django-otp) must also give a current
+code; a missing or wrong code counts as a failed sign-in. The form hands
+the device to django-otp, whose ``user_logged_in`` receiver calls
+``django_otp.login``, so the session is verified from the first request.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from django.contrib.auth.signals import (
     user_login_failed,
 )
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 logger = logging.getLogger(__name__)
 
@@ -68,14 +74,46 @@ def login_failures_clear(username: str, address: str) -> None:
     cache.delete(_lockout_key(username, address))
 
 
+def totp_device_for(user: Any) -> TOTPDevice | None:
+    """Return ``user``'s confirmed TOTP device, if two-factor is on."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def totp_code_verify(device: TOTPDevice, code: str) -> bool:
+    """Check ``code`` against ``device`` under a row lock.
+
+    django-otp refuses a code at or before the last accepted time step
+    (no replay) and throttles the device after failures.
+    """
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        verified = locked.verify_token(code)
+    if verified:
+        device.refresh_from_db()
+    return verified
+
+
 class LockoutAuthenticationForm(AuthenticationForm):
-    """Refuse a locked username+address before checking the password."""
+    """Refuse a locked username+address before checking the password, and
+    ask enrolled users for their authenticator code."""
+
+    code = forms.CharField(
+        label=_("Authenticator code"),
+        required=False,
+        max_length=8,
+        help_text=_("Only if you have turned on two-factor sign-in."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
+    )
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "locked": _(
             "Too many failed sign-ins. Try again in 15 minutes or ask an administrator."
         ),
+        "code_missing": _("Enter the code from your authenticator app."),
+        "code_invalid": _("That code is not valid; enter the current one."),
     }
 
     def clean(self) -> dict[str, Any]:
@@ -83,7 +121,34 @@ class LockoutAuthenticationForm(AuthenticationForm):
         if username and login_locked(username, client_address(self.request)):
             _audit(username, "auth.login_refused_locked", self.request)
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
-        return super().clean()
+        cleaned = super().clean()
+        if self.user_cache is not None:
+            self._code_check(self.user_cache)
+        return cleaned
+
+    def _code_check(self, user: Any) -> None:
+        """Require a valid code from a user with a confirmed device.
+
+        A refusal is sent as ``user_login_failed`` so the lockout counts it.
+        """
+        device = totp_device_for(user)
+        if device is None:
+            return
+        code = self.cleaned_data.get("code") or ""
+        if code and totp_code_verify(device, code):
+            user.otp_device = device  # django-otp logs the device in
+            return
+        error = "code_invalid" if code else "code_missing"
+        self.add_error(
+            "code", forms.ValidationError(self.error_messages[error], code=error)
+        )
+        self.user_cache = None
+        _audit(user.get_username(), "auth.otp_refused", self.request)
+        user_login_failed.send(
+            sender=__name__,
+            credentials={"username": user.get_username()},
+            request=self.request,
+        )
 
 
 def _audit(actor: str, action: str, request: HttpRequest | None) -> None:
