@@ -26,20 +26,29 @@ logger = logging.getLogger(__name__)
 PLAN_LIMIT_REACHED = "plan_limit_reached"
 
 
-def _current_tenant() -> Tenant:
+def _current_tenant() -> Tenant | None:
+    """Return the lender whose schema is in use, or None (no row to bill).
+
+    django-tenants' ``schema_context`` sets a stand-in without a row; such
+    work (scripts, the template) is not billed, so it is not limited.
+    """
     tenant = getattr(connection, "tenant", None)
     if not isinstance(tenant, Tenant) or tenant.kind != TenantKind.LENDER:
-        raise RuntimeError("plan limits are checked inside a lender's schema")
+        return None
     return tenant
 
 
-def _subscription_and_limits(tenant: Tenant) -> tuple[Subscription, Limits] | None:
+def _limits_in_force() -> tuple[Tenant, Subscription, Limits] | None:
+    """Return the lender, its subscription and limits; None if unlimited."""
+    tenant = _current_tenant()
+    if tenant is None:
+        return None
     subscription = (
         Subscription.objects.select_related("plan").filter(tenant_id=tenant.pk).first()
     )
     if subscription is None:
         return None
-    return subscription, subscription_limits(subscription)
+    return tenant, subscription, subscription_limits(subscription)
 
 
 def _refuse(
@@ -71,11 +80,10 @@ def staff_seat_check(*, adding: int = 1) -> None:
     inside the same transaction. Every active user of the schema holds a
     seat. Raises Conflict with code ``plan_limit_reached``.
     """
-    tenant = _current_tenant()
-    found = _subscription_and_limits(tenant)
+    found = _limits_in_force()
     if found is None:
         return
-    subscription, limits = found
+    tenant, subscription, limits = found
     used = get_user_model().objects.filter(is_active=True).count()
     if used + adding > limits.max_staff_seats:
         _refuse(tenant, subscription, "staff seats", used, limits.max_staff_seats)
@@ -87,11 +95,10 @@ def active_loan_check(*, adding: int = 1) -> None:
     Call in the tenant schema before disbursing (a loan counts once it is
     active or overdue). Raises Conflict with code ``plan_limit_reached``.
     """
-    tenant = _current_tenant()
-    found = _subscription_and_limits(tenant)
+    found = _limits_in_force()
     if found is None:
         return
-    subscription, limits = found
+    tenant, subscription, limits = found
     used = active_loan_count(tenant)
     if used + adding > limits.max_active_loans:
         _refuse(tenant, subscription, "active loans", used, limits.max_active_loans)

@@ -3,6 +3,8 @@ data connectors, operating spend (billing and usage live at /billing/)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -17,6 +19,7 @@ from apiv1.keys.models import ApiKey
 from apiv1.keys.services import api_key_create, api_key_revoke, api_key_rotate
 from apiv1.models import WebhookDelivery, WebhookEndpoint
 from apiv1.webhooks import endpoint_create, endpoint_delete
+from billing.limits import staff_seat_check
 from core.audit.services import audit_record
 from core.errors import DomainError
 from core.reporting import selectors as reporting_selectors
@@ -41,9 +44,13 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = StaffForm(request.POST)
         if form.is_valid():
-            _staff_create(request, form.cleaned_data)
-            messages.success(request, _("Staff member added."))
-            return redirect("console_staff")
+            try:
+                _staff_create(request, form.cleaned_data)
+            except DomainError as error:  # the plan's seats are all taken
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Staff member added."))
+                return redirect("console_staff")
     users = get_user_model().objects.prefetch_related("groups").order_by("username")
     rows = [
         [
@@ -68,6 +75,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 def _staff_create(request: HttpRequest, data: dict) -> None:
     with transaction.atomic():
+        staff_seat_check()
         user = get_user_model().objects.create_user(
             username=data["username"], email=data["username"], password=data["password"]
         )
@@ -93,20 +101,30 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if user.pk == request.user.pk and not form.cleaned_data["active"]:
             form.add_error("active", _("you cannot deactivate yourself"))
         else:
-            with transaction.atomic():
-                user.groups.set([Group.objects.get(name=form.cleaned_data["role"])])
-                user.is_active = form.cleaned_data["active"]
-                user.save(update_fields=["is_active"])
-                audit_record(
-                    actor=actor(request),
-                    action="staff.role_changed",
-                    object_type="user",
-                    object_id=user.pk,
-                    data={"role": form.cleaned_data["role"], "active": user.is_active},
-                )
-            messages.success(request, _("Saved."))
-            return redirect("console_staff")
+            try:
+                _staff_change(request, user, form.cleaned_data)
+            except DomainError as error:  # re-activating beyond the plan's seats
+                form.add_error("active", error.message)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("console_staff")
     return render(request, "console/form.html", {"title": user.username, "form": form})
+
+
+def _staff_change(request: HttpRequest, user: Any, data: dict) -> None:
+    with transaction.atomic():
+        if data["active"] and not user.is_active:
+            staff_seat_check()
+        user.groups.set([Group.objects.get(name=data["role"])])
+        user.is_active = data["active"]
+        user.save(update_fields=["is_active"])
+        audit_record(
+            actor=actor(request),
+            action="staff.role_changed",
+            object_type="user",
+            object_id=user.pk,
+            data={"role": data["role"], "active": user.is_active},
+        )
 
 
 @role_required("manage_integrations")

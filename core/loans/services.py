@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from billing.limits import active_loan_check
 from core.audit.services import audit_record
 from core.borrowers.models import Borrower
 from core.close.models import BusinessDate
@@ -248,6 +249,7 @@ def loan_disburse(
             return existing
         lending_allowed_check()
         _disbursement_check(loan, on)
+        active_loan_check()  # the plan's limit of active loans
         schedule = build_schedule(loan_terms_of(loan, start=on))
         if on != loan.contract_date:
             _loan_reprice(loan, schedule, on)

@@ -75,3 +75,50 @@ def test_a_tenant_without_a_subscription_is_not_limited(in_tenant_a):
 
     staff_seat_check()
     active_loan_check()
+
+
+def test_disbursing_beyond_the_plans_active_loans_is_refused(tiny_plan, in_tenant_a):
+    from core.loans.models import PaymentInstruction
+    from core.loans.services import loan_disburse
+
+    first, second = loan_make(), loan_make()
+    loan_disburse(loan_id=first.pk, on=first.contract_date, idempotency_key="d1")
+
+    with pytest.raises(Conflict) as refused:
+        loan_disburse(loan_id=second.pk, on=second.contract_date, idempotency_key="d2")
+
+    second.refresh_from_db()
+    assert refused.value.code == PLAN_LIMIT_REACHED
+    assert second.status == "approved"
+    assert not PaymentInstruction.objects.filter(loan=second).exists()
+
+
+def test_the_console_refuses_a_staff_member_beyond_the_plans_seats(tiny_plan, tenant_a):
+    """The admin and one more fill the Tiny plan's two seats."""
+    from django.test import Client
+    from django_tenants.utils import tenant_context
+
+    from tests.conftest import ADMIN_PASSWORD
+
+    with tenant_context(tenant_a):
+        get_user_model().objects.create_user(username="second@alpha.test")
+        before = get_user_model().objects.count()
+    client = Client(HTTP_HOST="alpha.localhost")
+    client.post(
+        "/accounts/login/",
+        {"username": "alpha@alpha.test", "password": ADMIN_PASSWORD},
+    )
+
+    response = client.post(
+        "/console/settings/staff/",
+        {
+            "username": "third@alpha.test",
+            "password": "Another-horse-42!",
+            "role": "collector",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "2 staff seats" in response.content.decode()
+    with tenant_context(tenant_a):
+        assert get_user_model().objects.count() == before
