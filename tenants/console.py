@@ -15,7 +15,9 @@ from billing.selectors import (
 from tenants.aggregates import (
     CloseResult,
     Portfolio,
+    api_volume,
     approval_rate,
+    connector_costs,
     last_close,
     portfolio,
 )
@@ -31,8 +33,7 @@ class TenantRow:
     limits: Limits | None
     peak_active_loans: int
     last_close: CloseResult | None
-    # API volume, error rate and data-connector costs have no data source
-    # yet (the REST API and the connectors are other issues): None.
+    # This month's API calls and 5xx share, and data-source costs (CNY).
     api_requests: int | None = NOT_RECORDED
     api_error_rate: Decimal | None = NOT_RECORDED
     connector_costs: Decimal | None = NOT_RECORDED
@@ -47,12 +48,17 @@ class TenantRow:
 
 def _row(tenant: Tenant, today: datetime.date) -> TenantRow:
     subscription = getattr(tenant, "subscription", None)
+    serving = tenant.is_serving
+    volume = api_volume(tenant, today) if serving else None
     return TenantRow(
         tenant=tenant,
         subscription=subscription,
         limits=subscription_limits(subscription) if subscription else None,
         peak_active_loans=peak_active_loans_this_month(tenant, today),
-        last_close=last_close(tenant) if tenant.is_serving else None,
+        last_close=last_close(tenant) if serving else None,
+        api_requests=volume.requests if volume else NOT_RECORDED,
+        api_error_rate=volume.error_rate if volume else NOT_RECORDED,
+        connector_costs=connector_costs(tenant, today) if serving else NOT_RECORDED,
     )
 
 

@@ -99,6 +99,7 @@ def test_tenant_page_shows_aggregates_and_no_borrower_data(client, staff, alpha_
     assert not any("borrowers_" in sql for sql in tenant_sql)
     assert all(
         "count(" in sql.lower()
+        or "sum(" in sql.lower()
         or "to_regclass" in sql.lower()
         or "information_schema" in sql.lower()
         or "business_date" in sql
@@ -106,13 +107,15 @@ def test_tenant_page_shows_aggregates_and_no_borrower_data(client, staff, alpha_
     )
 
 
-def test_the_tenants_list_shows_plan_billing_usage_and_labels_missing_data(
+def test_the_tenants_list_shows_plan_billing_usage_and_api_figures(
     client, staff, alpha_book
 ):
     html = client.get("/platform/", **HOST).content.decode()
 
     assert "Standard" in html
-    assert "not yet recorded" in html or "尚未" in html
+    alpha = html.split(">alpha<")[1].split("</tr>")[0]
+    assert "0 / -" in alpha  # no API calls this month, so no error rate
+    assert "¥0.00" in alpha  # no data-source calls
 
 
 def test_revenue_shows_arr_and_invoices_due_by_plan(client, staff, alpha_book):
@@ -208,3 +211,38 @@ def test_the_list_and_the_detail_page_show_the_same_active_loans_before_metering
     assert row.peak_active_loans == 1
     assert detail.context["detail"].row.peak_active_loans == 1
     assert detail.context["detail"].portfolio.active_loans == 1
+
+
+def test_the_tenant_page_shows_this_months_api_calls_and_connector_costs(
+    client, staff, alpha_book, tenant_a
+):
+    from decimal import Decimal
+
+    from apiv1.metering import usage_count
+    from core.risk.models import ConnectorCall
+
+    with tenant_context(tenant_a):
+        for status in (200, 200, 200, 404, 500):
+            usage_count(status)
+        ConnectorCall.objects.create(
+            connector="sandbox_bureau",
+            mode="sandbox",
+            status="ok",
+            cost=Decimal("1.50"),
+        )
+        ConnectorCall.objects.create(
+            connector="sandbox_bureau",
+            mode="sandbox",
+            status="ok",
+            cost=Decimal("2.25"),
+        )
+    connection.set_schema_to_public()
+
+    html = client.get("/platform/tenants/alpha/", **HOST).content.decode()
+    listed = client.get("/platform/", **HOST).content.decode()
+
+    section = html.split('id="api-volume"')[1].split("</p>")[0]
+    assert ">: 5 " in section or ": 5 " in section
+    assert "20.00%" in section  # 1 server error in 5 calls
+    assert "3.75" in section
+    assert "3.75" in listed
