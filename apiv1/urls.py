@@ -10,6 +10,7 @@ from apiv1.errors import not_found_view
 
 urlpatterns = [
     path("api/v1/docs/assets/<str:name>", swagger_asset, name="apiv1-swagger-asset"),
+    path("api/v1/", not_found_view),  # ninja's own index is an HTML 404
     path("api/v1/", api.urls),
     re_path(r"^api/v1/", not_found_view),
 ]

@@ -203,3 +203,10 @@ def test_a_body_over_the_upload_limit_is_413(api_a, tenant_a, settings):
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
     assert _counts(tenant_a) == before
+
+
+def test_the_bare_api_root_is_a_json_404(client):
+    response = client.get("/api/v1/")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
