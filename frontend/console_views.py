@@ -31,6 +31,7 @@ from frontend import selectors as console_selectors
 from frontend.exports import export_response
 from frontend.forms import PeriodForm, ProductTermsForm, form_error_show
 from frontend.permissions import can, role_required
+from onboarding.selectors import checklist_for_tenant
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     figures = console_selectors.dashboard(request.tenant, period, today)
     figures["roll_rates"] = history.roll_rates(today)
     figures["vintage_curves"] = history.vintage_curves(today)
-    context = {"form": form, "f": figures, "charts": _dashboard_charts(figures)}
+    checklist = checklist_for_tenant(request.tenant.pk)  # type: ignore[attr-defined]
+    context = {
+        "form": form,
+        "f": figures,
+        "charts": _dashboard_charts(figures),
+        # Shown until every first-day task is done.
+        "checklist": checklist if not all(i.done for i in checklist) else [],
+    }
     return render(request, "console/dashboard.html", context)
 
 

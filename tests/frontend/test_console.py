@@ -157,3 +157,11 @@ def test_loan_list_pages_and_the_export_holds_every_loan(
     assert f'href="/console/loans/{loans[0].pk}/"' in second
     assert f'href="/console/loans/{loans[0].pk}/"' not in first
     assert sorted(_loan_ids(client)) == sorted(str(loan.pk) for loan in loans)
+
+
+def test_the_dashboard_shows_the_first_day_checklist_until_it_is_done(client_as):
+    client = client_as("admin")  # a second active user: "add staff" is done
+    page = client.get("/console/").content.decode()
+
+    checklist = page.split('id="checklist"')[1].split("</div>")[0]
+    assert checklist.count("✔") == 1 and checklist.count("☐") == 3
