@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from billing.dunning import dunning_run
 from billing.models import Invoice, Plan
@@ -56,9 +58,11 @@ def test_paying_a_paid_invoice_again_says_so_and_audits_nothing(
 
     response = _pay(client, open_invoice, "BOC-2")
 
-    assert _messages(response) == [
-        ("warning", f"Invoice {open_invoice.number} is already paid.")
-    ]
+    with translation.override("zh-hans"):  # the console's default language
+        said = gettext("Invoice %(number)s is already paid.") % {
+            "number": open_invoice.number
+        }
+    assert _messages(response) == [("warning", said)]
     assert _recorded() == 1
     open_invoice.refresh_from_db()
     assert open_invoice.payment_reference == "BOC-1"
