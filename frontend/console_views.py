@@ -84,8 +84,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["start"], form.cleaned_data.get("end") or today
         )
     figures = console_selectors.dashboard(request.tenant, period, today)
-    figures["roll_rates"] = history.roll_rates(today)
-    figures["vintage_curves"] = history.vintage_curves(today)
+    figures["roll_rates"] = history.roll_rates_cached(today)
+    figures["vintage_curves"] = history.vintage_curves_cached(today)
     checklist = checklist_for_tenant(request.tenant.pk)  # type: ignore[attr-defined]
     context = {
         "form": form,

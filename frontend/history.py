@@ -5,7 +5,9 @@ oldest instalment fallen due by then and not paid off by then (the same
 rule as ``core.loans.aging`` at the business date). So month-end states
 need no snapshot table and cover the whole book from its first loan. The
 cost grows with loans x month-ends read, so the dashboard reads the last
-``MONTHS`` completed month-ends only.
+``MONTHS`` completed month-ends only, and keeps the result in the
+(tenant-prefixed) cache for the business date: completed months change
+only through back-dated payments or reversals.
 
 Counts, not amounts: a roll rate is the share of loans in a bucket at one
 month-end that are one bucket worse at the next; a vintage curve is the
@@ -20,6 +22,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 
 from core.loans.aging import BUCKETS, LAST_BUCKET
@@ -95,6 +98,23 @@ def _rows(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+CACHE_SECONDS = 6 * 3600
+
+
+def _cached(name: str, today: date, build: Any) -> Any:
+    return cache.get_or_set(
+        f"history:{name}:{today.isoformat()}", lambda: build(today), CACHE_SECONDS
+    )
+
+
+def roll_rates_cached(today: date) -> list[dict[str, Any]]:
+    return _cached("rolls", today, roll_rates)  # type: ignore[no-any-return]
+
+
+def vintage_curves_cached(today: date) -> list[dict[str, Any]]:
+    return _cached("vintages", today, vintage_curves)  # type: ignore[no-any-return]
 
 
 def roll_rates(today: date) -> list[dict[str, Any]]:
