@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from apiv1.selectors import ApiUsage
 from tenants.models import Tenant
 
 
@@ -150,36 +151,24 @@ def first_day_facts(tenant: Tenant, *, system_actor: str = "system") -> FirstDay
     )
 
 
-@dataclass(frozen=True)
-class ApiVolume:
-    requests: int
-    server_errors: int
-
-    @property
-    def error_rate(self) -> Decimal | None:
-        """Share of the month's calls answered with a server error (5xx)."""
-        if not self.requests:
-            return None
-        return (Decimal(self.server_errors) / self.requests).quantize(Decimal("0.0001"))
-
-
 def _month_start(today: datetime.date) -> datetime.date:
     return today.replace(day=1)
 
 
-def api_volume(tenant: Tenant, today: datetime.date) -> ApiVolume | None:
+def api_volume(tenant: Tenant, today: datetime.date) -> ApiUsage | None:
     """Return this month's API calls of the lender (metered per day)."""
     table = _regclass(tenant.schema_name, "apiv1_apiusageday")
     if table is None:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT COALESCE(sum(requests), 0), COALESCE(sum(server_errors), 0) "
-            f"FROM {table} WHERE day >= %s AND day <= %s",
+            "SELECT COALESCE(sum(requests), 0), COALESCE(sum(client_errors), 0), "
+            f"COALESCE(sum(server_errors), 0) FROM {table} "
+            "WHERE day >= %s AND day <= %s",
             [_month_start(today), today],
         )
-        requests, server_errors = cursor.fetchone()
-    return ApiVolume(int(requests), int(server_errors))
+        requests, client_errors, server_errors = cursor.fetchone()
+    return ApiUsage(int(requests), int(client_errors), int(server_errors))
 
 
 def connector_costs(tenant: Tenant, today: datetime.date) -> Decimal | None:
