@@ -87,7 +87,10 @@ def loan_settlement_quote(loan: Loan, *, on: date) -> PayoffQuote:
     )
     quote = payoff_quote(
         payoff_date=on,
-        period_start=not_yet[0].period_start if not_yet else on,
+        # min(): after a settlement's cut and a replay that reopened the loan,
+        # the instalments after the payoff date are empty and keep their
+        # later periods; what is owed sits on the one due at the payoff.
+        period_start=min(not_yet[0].period_start, on) if not_yet else on,
         principal_not_yet_due=principal_not_yet_due,
         annual_rate=loan.annual_rate,
         day_count=DayCount[loan.day_count],

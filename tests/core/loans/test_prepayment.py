@@ -224,3 +224,34 @@ def test_an_amount_far_beyond_what_the_loan_owes_is_refused(in_tenant_a):
     assert "more than the loan owes" in refused.value.fields["amount"]
     assert loan.status == LoanStatus.ACTIVE
     assert not loan.repayments.exists()
+
+
+def test_a_payoff_left_short_by_a_reversed_earlier_payment_can_still_be_paid(
+    in_tenant_a, assert_books_agree
+):
+    from core.loans.services import repayment_reverse
+
+    loan = loan_active_make(principal="10000.00", term=6)
+    on = loan.disbursed_on
+    early = repayment_record(
+        loan_id=loan.pk, amount=D("500.00"), received_on=on, idempotency_key="early"
+    )
+    payoff = loan_settlement_quote(loan, on=on).total
+    repayment_record(
+        loan_id=loan.pk, amount=payoff, received_on=on, idempotency_key="all"
+    )
+
+    repayment_reverse(
+        repayment_id=early.pk, on=on, idempotency_key="b", reason="bounced"
+    )
+
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.ACTIVE
+    owed = loan_settlement_quote(loan, on=on).total
+    assert owed > 0
+    repayment_record(
+        loan_id=loan.pk, amount=owed, received_on=on, idempotency_key="rest"
+    )
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.CLOSED
+    assert_books_agree()
