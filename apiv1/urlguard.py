@@ -10,6 +10,7 @@ delivery log. Development machines may allow them with
 from __future__ import annotations
 
 import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 from core.errors import InvalidInput
@@ -48,15 +49,47 @@ def webhook_url_check(url: object, *, allow_private: bool) -> str:
 
 
 def host_is_public(host: str) -> bool:
-    """Say whether ``host`` (a name or an IP literal) may be called."""
+    """Say whether ``host`` (a name or an IP literal) may be called.
+
+    IPv4 written the way C's inet_aton reads it (``127.1``, ``0x7f.0.0.1``,
+    ``0177.0.0.1``) is an address too, since that is how the connection
+    would read it. A name is judged by ``address_is_public`` on what it
+    resolves to when a delivery is made.
+    """
+    literal = _ip_literal(host)
+    if literal is not None:
+        return address_is_public(literal)
     if host == "localhost" or host.endswith(LOCAL_SUFFIXES) or "." not in host:
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        return address.is_global
+        return False
+    return True
+
+
+def address_is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return address.is_global and not address.is_multicast
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        address = ipaddress.ip_address(host)
+        return ipaddress.ip_address(host)
     except ValueError:
-        return True  # a public-looking name; its address is not resolved here
-    return address.is_global
+        pass
+    if host and all(c in "0123456789abcdefx." for c in host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def resolved_host_check(host: str) -> None:
+    """Refuse a host that resolves to any non-public address (at delivery)."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError as error:
+        raise InvalidInput.for_field("url", f"host does not resolve: {error}") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address_is_public(address):
+            raise InvalidInput.for_field(
+                "url", f"resolves to a non-public address {address}"
+            )

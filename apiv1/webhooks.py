@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from apiv1.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from apiv1.outbox import EVENT_TYPES, subscribers_cache_clear
-from apiv1.urlguard import webhook_url_check
+from apiv1.urlguard import resolved_host_check, webhook_url_check
 from core.errors import InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
@@ -98,9 +98,30 @@ def endpoints_for(event: OutboxEvent) -> list[WebhookEndpoint]:
     ]
 
 
+class PublicOnlyTransport(httpx.HTTPTransport):
+    """Refuse to connect where the URL's host resolves to a private address.
+
+    The registration check sees only the URL; a name can point anywhere,
+    so deliveries check what it resolves to (a name re-pointed between
+    this check and the connection is not caught).
+    """
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not settings.WEBHOOK_ALLOW_PRIVATE_URLS:
+            try:
+                resolved_host_check(request.url.host)
+            except InvalidInput as refused:
+                raise httpx.ConnectError(
+                    refused.fields.get("url", "refused"), request=request
+                ) from None
+        return super().handle_request(request)
+
+
 def http_client() -> httpx.Client:
     """Return the client deliveries use (tests replace it with a mock)."""
-    return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+    return httpx.Client(
+        timeout=TIMEOUT_SECONDS, follow_redirects=False, transport=PublicOnlyTransport()
+    )
 
 
 def webhook_attempt(
@@ -126,7 +147,7 @@ def webhook_attempt(
         )
         with client or http_client() as http:
             status = http.post(endpoint.url, content=body, headers=headers).status_code
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         error = f"{type(exc).__name__}: {exc}"[:300]
     except InvalidInput as exc:
         error = f"refused: {exc.fields.get('url', exc)}"[:300]

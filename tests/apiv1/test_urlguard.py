@@ -24,6 +24,12 @@ REFUSED = [
     "https://",
     "https://hooks.example.com:99999/x",
     "https://0.0.0.0/x",
+    "https://127.1/h",  # inet_aton shorthands of loopback and private ranges
+    "https://0x7f.0.0.1/h",
+    "https://0177.0.0.1/h",
+    "https://10.1/h",
+    "https://192.168.1/h",
+    "https://224.0.0.1/h",  # multicast
 ]
 
 
@@ -64,3 +70,14 @@ def test_the_api_refuses_an_internal_webhook_url_and_stores_nothing(api_a, tenan
     assert "url" in response.json()["error"]["fields"]
     with tenant_context(tenant_a):
         assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_delivery_to_a_name_resolving_to_a_private_address_is_refused():
+    import httpx
+
+    from apiv1.webhooks import http_client
+
+    with http_client() as client, pytest.raises(httpx.ConnectError) as refused:
+        client.post("https://localhost:9/never", content=b"{}")
+
+    assert "non-public address" in str(refused.value)
