@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.audit.services import audit_record
 from core.errors import IdempotencyKeyReused, InvalidInput
 from core.ledger.models import AccountCode, JournalEntry
+from core.ledger.selectors import account_balances
 from core.ledger.services import Line, journal_post
 from core.pricing.rounding import is_whole_cents
 
@@ -27,6 +28,7 @@ FUNDING_KINDS: dict[str, tuple[str, str]] = {
     "borrowing_repaid": (AccountCode.BANK_BORROWINGS, AccountCode.CASH),
 }
 MAX_AMOUNT = Decimal("1000000000000")  # CNY 1 trillion
+CENT = Decimal("0.01")
 
 
 def funding_record(
@@ -46,6 +48,7 @@ def funding_record(
     """
     debit, credit = _kind_check(kind)
     _amount_check(amount)
+    amount = amount.quantize(CENT)  # 1e3 and 1000 are 1000.00
     _date_check(on)
     _text_check("reference", reference, 100, required=True)
     _text_check("idempotency_key", idempotency_key, 150, required=True)
@@ -60,6 +63,8 @@ def funding_record(
                     fields={"idempotency_key": "used for a different request"},
                 )
             return existing
+        if kind == "borrowing_repaid":
+            _borrowings_check(amount)
         entry = journal_post(
             entry_date=on,
             kind=f"funding.{kind}",
@@ -97,14 +102,29 @@ def _amount_check(amount: object) -> None:
 
 
 def _date_check(on: object) -> None:
+    """Refuse a date after the business date, or in a day already closed."""
     from core.close.models import BusinessDate
 
     if not isinstance(on, date):
         raise InvalidInput.for_field("on", "must be a date")
     business = BusinessDate.objects.filter(id=1).values_list("current", flat=True)
-    latest = business.first() or timezone.localdate()
+    current = business.first()
+    latest = current or timezone.localdate()
     if on > latest:
         raise InvalidInput.for_field("on", f"is after the business date {latest}")
+    if current is not None and on < current:
+        raise InvalidInput.for_field(
+            "on", f"is in a closed day: the business date is {current}"
+        )
+
+
+def _borrowings_check(amount: Decimal) -> None:
+    """Refuse repaying more bank borrowings than are outstanding."""
+    owed = -account_balances().get(AccountCode.BANK_BORROWINGS, Decimal(0))
+    if amount > owed:
+        raise InvalidInput.for_field(
+            "amount", f"is more than the bank borrowings outstanding ({owed})"
+        )
 
 
 def _text_check(field: str, value: object, limit: int, *, required: bool) -> None:

@@ -104,3 +104,26 @@ def test_the_command_posts_funding_to_the_named_lender(tenant_a, capsys):
     assert "posted journal entry" in capsys.readouterr().out
     with tenant_context(tenant_a):
         assert account_balances()["2201"] == D("-800000.00")
+
+
+def test_repaying_more_than_was_borrowed_is_refused(in_tenant_a):
+    _record(kind="borrowing", amount=D("100.00"), idempotency_key="bank-1")
+
+    with pytest.raises(InvalidInput) as refused:
+        _record(kind="borrowing_repaid", amount=D("100.01"), idempotency_key="bank-2")
+
+    assert "bank borrowings outstanding (100.00)" in refused.value.fields["amount"]
+
+
+def test_a_closed_day_is_refused_and_amounts_are_read_as_cents(in_tenant_a):
+    from core.close.services import business_date_set
+
+    business_date_set(on=ON)
+    with pytest.raises(InvalidInput) as refused:
+        _record(on=date(1900, 1, 1))
+    assert "closed day" in refused.value.fields["on"]
+
+    first = _record(amount=D("1000"), idempotency_key="cap-9")
+    again = _record(amount=D("1e3"), idempotency_key="cap-9")
+    assert again.pk == first.pk
+    assert "1000.00" in first.memo
