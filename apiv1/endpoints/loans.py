@@ -3,6 +3,7 @@ statement."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date
 from typing import Any
@@ -42,7 +43,13 @@ from apiv1.selectors import (
     loan_statement,
 )
 from core.errors import NotFound
-from core.loans.models import Instalment, Loan, LoanStatus
+from core.loans.models import (
+    Instalment,
+    Loan,
+    LoanStatus,
+    RepaymentKind,
+    RepaymentStatus,
+)
 from core.loans.selectors import loan_settlement_quote
 from core.loans.services import (
     business_date_current,
@@ -73,9 +80,17 @@ def _today(value: date | None) -> date:
 
 
 def _service_key(request: HttpRequest, default: str) -> str:
-    """Return the key the core service dedupes on for this call."""
+    """Return the key the core service dedupes on for this call.
+
+    The services take keys of at most 200 characters; a header that long
+    with our prefix is hashed instead, so every header the API accepts fits.
+    """
     header = request.headers.get(HEADER, "").strip()
-    return f"api:{header}" if header else default
+    if not header:
+        return default
+    if len(header) > 190:
+        return "api:#" + hashlib.sha256(header.encode()).hexdigest()
+    return f"api:{header}"
 
 
 def _planned(instalment: PlannedInstalment) -> dict[str, Any]:
@@ -179,12 +194,14 @@ def loans_get(request: HttpRequest, loan_id: int) -> Loan:
 def loans_disburse(
     request: HttpRequest, loan_id: int, payload: DisburseIn
 ) -> Status[Any]:
-    loan_get(loan_id=loan_id)
+    loan = loan_get(loan_id=loan_id)
+    # A retry after the business date moved on means the first date.
+    on = payload.on or loan.disbursed_on or _today(None)
 
     def work() -> dict[str, Any]:
         instruction = services.api_loan_disburse(
             loan_id=loan_id,
-            on=_today(payload.on),
+            on=on,
             # One disbursement per loan: a retry with or without the header,
             # or under another one, gets the first instruction back.
             idempotency_key=f"loan:{loan_id}:disbursement",
@@ -273,14 +290,20 @@ def settlement_quote(
     summary="Settle a loan early with at least the quoted amount",
 )
 def loans_settle(request: HttpRequest, loan_id: int, payload: SettleIn) -> Status[Any]:
-    loan_get(loan_id=loan_id)
+    loan = loan_get(loan_id=loan_id)
+    # Without the header a loan settles once per opening: a settlement that
+    # was reversed (a bounced payoff) does not answer for the next one.
+    reversed_before = loan.repayments.filter(
+        kind=RepaymentKind.SETTLEMENT, status=RepaymentStatus.REVERSED
+    ).count()
+    default_key = f"loan:{loan_id}:settlement:{reversed_before}"
 
     def work() -> dict[str, Any]:
         repayment = loan_settle_early(
             loan_id=loan_id,
             amount=payload.amount,
             on=_today(payload.on),
-            idempotency_key=_service_key(request, f"loan:{loan_id}:settlement"),
+            idempotency_key=_service_key(request, default_key),
             actor=key_actor(request),
         )
         return {"repayment": repayment, "loan": loan_get(loan_id=loan_id)}

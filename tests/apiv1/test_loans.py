@@ -175,3 +175,37 @@ def test_dates_left_out_default_to_the_business_date_not_the_clock(api_a, tenant
     assert disbursed.json()["disbursed_on"] == open_day.isoformat()
     assert repaid.status_code == 201, repaid.content
     assert repaid.json()["received_on"] == open_day.isoformat()
+
+
+def test_a_200_character_idempotency_key_is_accepted(api_a, tenant_a):
+    loan = _loan(tenant_a)
+    api_a.post(f"/loans/{loan.pk}/disburse", {})
+
+    key = "k" * 200
+    first = api_a.post(
+        f"/loans/{loan.pk}/repayments", {"amount": "10.00"}, **{"Idempotency-Key": key}
+    )
+    again = api_a.post(
+        f"/loans/{loan.pk}/repayments", {"amount": "10.00"}, **{"Idempotency-Key": key}
+    )
+
+    assert first.status_code == again.status_code == 201, first.content
+    assert first.json()["id"] == again.json()["id"]
+
+
+def test_a_disbursement_retried_after_the_business_date_moved_returns_the_first(
+    api_a, tenant_a
+):
+    from datetime import timedelta
+
+    from core.close.services import business_date_set
+
+    loan = _loan(tenant_a)
+    first = api_a.post(f"/loans/{loan.pk}/disburse", {})
+    with tenant_context(tenant_a):
+        business_date_set(on=loan.contract_date + timedelta(days=1))
+
+    again = api_a.post(f"/loans/{loan.pk}/disburse", {})
+
+    assert again.status_code == 200, again.content
+    assert again.json()["instruction_id"] == first.json()["instruction_id"]
