@@ -1067,15 +1067,24 @@ def application_to_loan(*, application_id: int, actor: str, contract_date: date)
 def _loan_arguments(
     application: Application, actor: str, contract_date: date
 ) -> dict[str, Any]:
-    # The loan is priced at the decision's price tier (the product
-    # version's rate when the rule set assigned none).
+    # The loan is priced at the decision's price tier, capped at the product
+    # version's rate: that rate passed the version's maker-checker and its
+    # worst-case ceiling check with the product's fees, a tier above it did
+    # not. A tier may lower the price, never raise it.
+    version = application.product_version
+    tier_rate = application.annual_rate
+    rate = (
+        version.annual_rate
+        if tier_rate is None
+        else min(tier_rate, version.annual_rate)
+    )
     return {
         "borrower": application.borrower,
-        "product_version": application.product_version,
+        "product_version": version,
         "principal": application.approved_amount,
         "term": application.term,
         "contract_date": contract_date,
-        "annual_rate": application.annual_rate,
+        "annual_rate": rate,
         "actor": actor,
     }
 

@@ -254,6 +254,25 @@ def test_approved_application_becomes_one_loan(in_tenant_a):
         )
 
 
+def test_a_price_tier_above_the_product_rate_is_capped_at_it(in_tenant_a):
+    connectors_off()
+    activate(
+        tiny_ruleset(
+            pricing={"tiers": [{"min_score": None, "tier": "B", "annual_rate": "0.24"}]}
+        )
+    )
+    approved = submit(sourced=GOOD)
+    assert approved.annual_rate == Decimal("0.24")
+
+    loan = application_to_loan(
+        application_id=approved.pk,
+        actor="officer-li",
+        contract_date=timezone.localdate(),
+    )
+
+    assert loan.annual_rate == approved.product_version.annual_rate  # 14.4%, not 24%
+
+
 def test_expiry_task_walks_every_lender(in_tenant_a):
     from core.risk.tasks import applications_expire_all
 
