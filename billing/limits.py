@@ -24,6 +24,7 @@ from tenants.models import Tenant, TenantKind
 logger = logging.getLogger(__name__)
 
 PLAN_LIMIT_REACHED = "plan_limit_reached"
+PLAN_LOCK = 7301  # advisory-lock class of the plan-limit checks
 
 
 def _current_tenant() -> Tenant | None:
@@ -39,10 +40,17 @@ def _current_tenant() -> Tenant | None:
 
 
 def _limits_in_force() -> tuple[Tenant, Subscription, Limits] | None:
-    """Return the lender, its subscription and limits; None if unlimited."""
+    """Return the lender, its subscription and limits; None if unlimited.
+
+    Takes a transaction-scoped advisory lock per lender first, so two
+    requests adding the last seat or loan count one after the other (the
+    caller's transaction holds it until commit).
+    """
     tenant = _current_tenant()
     if tenant is None:
         return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PLAN_LOCK, tenant.pk])
     subscription = (
         Subscription.objects.select_related("plan").filter(tenant_id=tenant.pk).first()
     )

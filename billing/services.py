@@ -295,9 +295,16 @@ def _amount_clean(raw: Decimal | str) -> Decimal:
         amount_received = Decimal("NaN")
     if not amount_received.is_finite() or amount_received <= 0:
         raise InvalidInput.for_field("amount_received", "give the amount received")
+    if amount_received >= MAX_AMOUNT_RECEIVED:
+        raise InvalidInput.for_field(
+            "amount_received", f"must be under {MAX_AMOUNT_RECEIVED}"
+        )
     if amount_received != amount_received.quantize(Decimal("0.01")):
         raise InvalidInput.for_field("amount_received", "at most two decimal places")
     return amount_received
+
+
+MAX_AMOUNT_RECEIVED = Decimal("1000000000000")  # the column holds 14 digits
 
 
 def invoice_payment_record(

@@ -70,7 +70,7 @@ def tenant_billing(request: HttpRequest) -> HttpResponse:
 
 
 def _tenant_invoice(request: HttpRequest, raw_id: str) -> HttpResponse:
-    if not raw_id.isdigit():
+    if not (raw_id.isascii() and raw_id.isdigit()):
         raise Http404
     tenant = request.tenant  # type: ignore[attr-defined]
     invoice = get_object_or_404(

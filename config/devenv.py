@@ -5,6 +5,7 @@ it decides the settings' database and broker URLs.
 
 * ``python -m config.devenv run``: embedded PostgreSQL when ``DATABASE_URL``
   is unset, a file-system Celery broker when ``CELERY_BROKER_URL`` is unset,
+  a file cache shared by the processes when ``CACHE_URL`` is unset,
   migrations, demo seed, then web server, worker and beat under honcho.
 * ``python -m config.devenv exec COMMAND...``: the same database and broker
   choice, then the command (the tests and the benchmarks run this way).
@@ -70,6 +71,18 @@ def _ensure_broker() -> None:
     os.environ.setdefault("CELERY_BROKER_DIR", str(DATA / "broker"))
 
 
+def _ensure_cache() -> None:
+    """Share one file cache between the web workers unless CACHE_URL is set.
+
+    Sign-in lockout and the API rate limit count in the cache; a memory
+    cache per gunicorn worker would count each worker apart.
+    """
+    if os.environ.get("CACHE_URL"):
+        return
+    (DATA / "cache").mkdir(parents=True, exist_ok=True)
+    os.environ["CACHE_URL"] = f"filecache://{DATA / 'cache'}"
+
+
 def _manage(*args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
 
@@ -79,12 +92,14 @@ def run() -> int:
     os.environ.setdefault("DEBUG", "1")
     _ensure_database()
     _ensure_broker()
+    _ensure_cache()
     _manage("migrate_schemas", "--noinput", "-v", "0")
     _manage("platform_bootstrap")
     _manage("seed_demo")
     # German-credit history, replayed applications, loans and closed days.
     _manage("demo_lending_seed", "--tenant", "t_demo")
     port = os.environ.setdefault("PORT", "8000")
+    os.environ.setdefault("WEB_PORT", port)  # honcho renumbers PORT per process
     _manage("print_welcome", "--port", port)
     procfile = ROOT / "Procfile"
     honcho = Path(sys.executable).with_name("honcho")

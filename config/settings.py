@@ -76,6 +76,9 @@ if not SECRET_KEY:
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost").strip().lower()
 # Port of the development web server; e-mailed links carry it under DEBUG.
 PORT = _int("PORT", 8000, minimum=1)
+# The web server's port in e-mailed links: honcho gives every process of
+# `make run` its own PORT, so the workers read the web's from WEB_PORT.
+WEB_PORT = _int("WEB_PORT", PORT, minimum=1)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS",
     default=[BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1", "testserver"],

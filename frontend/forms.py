@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, password_validation
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from apiv1.keys.models import Scope
@@ -227,6 +228,11 @@ class SpendForm(forms.Form):
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         error_messages={"invalid": _("enter a month as YYYY-MM")},
+        # Months the dashboard can show (its periods stay in this range).
+        validators=[
+            MinValueValidator(PERIOD_FIRST, _("enter a month from 1900 to 9998")),
+            MaxValueValidator(PERIOD_LAST, _("enter a month from 1900 to 9998")),
+        ],
     )
     channel = forms.CharField(
         label=_("Acquisition channel (blank: all channels)"),

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 def _host_url(host: str, path: str) -> str:
     template = getattr(settings, "BILLING_TENANT_URL", "") or (
-        f"http://{{host}}:{settings.PORT}" if settings.DEBUG else "https://{host}"
+        f"http://{{host}}:{settings.WEB_PORT}" if settings.DEBUG else "https://{host}"
     )
     return template.format(host=host) + path
 
@@ -29,7 +29,7 @@ def tenant_url(tenant: Tenant, path: str) -> str:
     """Return an absolute URL on the tenant's host.
 
     ``BILLING_TENANT_URL`` is a template such as ``https://{host}``; in
-    development the default adds the web server's ``PORT``.
+    development the default adds the web server's port (``WEB_PORT``).
     """
     return _host_url(f"{tenant.slug}.{settings.BASE_DOMAIN}", path)
 

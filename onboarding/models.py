@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def _status_token() -> str:
@@ -143,10 +144,10 @@ class ApplicationReviewEntry(models.Model):
 
 
 class ChecklistItem(models.TextChoices):
-    ADD_STAFF = "add_staff", "Add your staff"
-    REVIEW_PRODUCTS = "review_products", "Review the product templates"
-    CREATE_API_KEY = "create_api_key", "Create an API key"
-    CONNECT_DATA_SOURCES = "connect_data_sources", "Connect data sources"
+    ADD_STAFF = "add_staff", _("Add your staff")
+    REVIEW_PRODUCTS = "review_products", _("Review the product templates")
+    CREATE_API_KEY = "create_api_key", _("Create an API key")
+    CONNECT_DATA_SOURCES = "connect_data_sources", _("Connect data sources")
 
 
 class FirstDayChecklist(models.Model):

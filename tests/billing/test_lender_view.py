@@ -113,3 +113,12 @@ def test_a_collector_cannot_open_an_invoice(lender_client, offline_subscription)
     response = lender_client("collector").get(f"/billing/?invoice={invoice.pk}")
 
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("raw", ["²", "١", "x", "-1"])
+def test_an_invoice_id_that_is_not_ascii_digits_is_not_found(
+    lender_client, offline_subscription, raw
+):
+    response = lender_client("admin").get("/billing/", {"invoice": raw})
+
+    assert response.status_code == 404

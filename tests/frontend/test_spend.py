@@ -156,3 +156,14 @@ def test_spend_screen_and_cac_card_speak_chinese_by_default(client_as, january_l
     assert "经营支出" in screen and "全部渠道" in screen
     assert "人员成本" in dashboard
     assert "占放款金额的 0.40%（目标低于 0.5%）" in dashboard
+
+
+@pytest.mark.parametrize("month", ["9999-12", "1899-12"])
+def test_a_month_the_dashboard_cannot_show_is_refused(client_as, month):
+    client = in_english(client_as("finance"))
+
+    response = client.post(URL, {**ENTRY, "month": month})
+
+    assert response.status_code == 200
+    assert "enter a month from 1900 to 9998" in response.content.decode()
+    assert not OperatingSpend.objects.exists()

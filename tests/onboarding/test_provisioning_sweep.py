@@ -92,10 +92,11 @@ def test_the_sweep_is_on_the_beat_schedule(settings):
     assert "onboarding.tasks.provisioning_sweep" in tasks
 
 
-def test_development_links_carry_the_configured_port(settings, tenant_a):
+def test_development_links_carry_the_web_servers_port(settings, tenant_a):
     settings.DEBUG = True
     settings.BILLING_TENANT_URL = ""
-    settings.PORT = 8123
+    settings.PORT = 8223  # what honcho gives the worker sending the mail
+    settings.WEB_PORT = 8123
 
     url = tenant_url(tenant_a, "/accounts/invite/x/y/")
 
