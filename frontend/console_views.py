@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -254,6 +255,9 @@ def product_draft_new(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Audit ----------------------------------------------------------------
 
 
+AUDIT_PER_PAGE = 200
+
+
 @require_GET
 @role_required()
 def audit_list(request: HttpRequest) -> HttpResponse:
@@ -263,13 +267,22 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(
             object_type=object_type, object_id=request.GET.get("object_id", "")
         )
+    page = None
+    if request.GET.get("format") not in ("csv", "xlsx"):
+        # An export holds every entry; the screen shows one page.
+        page = Paginator(entries, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         [e.at, e.actor, e.action, e.object_type, e.object_id, json.dumps(e.data)]
-        for e in entries[:500]
+        for e in (page.object_list if page is not None else entries.iterator())
     ]
     headers = [_("When"), _("Who"), _("Action"), _("Object"), _("Id"), _("Details")]
     return list_page(
-        request, title=_("Audit trail"), name="audit", headers=headers, rows=rows
+        request,
+        title=_("Audit trail"),
+        name="audit",
+        headers=headers,
+        rows=rows,
+        extra={"page": page},
     )
 
 

@@ -165,3 +165,24 @@ def test_the_dashboard_shows_the_first_day_checklist_until_it_is_done(client_as)
 
     checklist = page.split('id="checklist"')[1].split("</div>")[0]
     assert checklist.count("✔") == 1 and checklist.count("☐") == 3
+
+
+def test_the_audit_trail_pages_and_its_export_holds_every_entry(client_as):
+    import csv
+    import io
+
+    from core.audit.models import AuditEntry
+    from core.audit.services import audit_record
+
+    client = client_as("admin")
+    for n in range(250):
+        audit_record(actor="t", action="test.entry", data={"n": n})
+    total = AuditEntry.objects.count()
+
+    page = client.get("/console/audit/").content.decode()
+    exported = client.get("/console/audit/?format=csv").content.decode("utf-8-sig")
+
+    assert 'id="pages"' in page
+    assert page.count("test.entry") == 200  # newest first, one page of 200
+    rows = list(csv.reader(io.StringIO(exported)))
+    assert len(rows) - 1 == total
