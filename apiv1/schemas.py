@@ -218,7 +218,9 @@ class QuoteIn(In):
     product_code: Annotated[str, Field(min_length=1, max_length=40)]
     principal: Money
     term: Annotated[int, Strict(), Field(ge=1, le=3660)]
-    start_date: Day | None = Field(None, description="Defaults to today (Beijing).")
+    start_date: Day | None = Field(
+        None, description="Defaults to the lender's business date."
+    )
 
 
 class QuoteOut(Schema):
@@ -267,7 +269,7 @@ class LoanOut(Schema):
 
 
 class DisburseIn(In):
-    on: Day | None = Field(None, description="Defaults to today (Beijing).")
+    on: Day | None = Field(None, description="Defaults to the lender's business date.")
 
 
 class DisbursementOut(Schema):
@@ -282,7 +284,9 @@ class DisbursementOut(Schema):
 
 class RepaymentIn(In):
     amount: Money
-    received_on: Day | None = Field(None, description="Defaults to today.")
+    received_on: Day | None = Field(
+        None, description="Defaults to the lender's business date."
+    )
     channel: Annotated[str, Field(min_length=1, max_length=30)] = "sandbox"
     external_ref: Annotated[str, Field(max_length=100)] = ""
 
@@ -320,7 +324,7 @@ class SettlementQuoteOut(Schema):
 
 class SettleIn(In):
     amount: Money
-    on: Day | None = Field(None, description="Defaults to today.")
+    on: Day | None = Field(None, description="Defaults to the lender's business date.")
 
 
 class SettlementOut(Schema):
@@ -480,4 +484,6 @@ class BatchOut(Schema):
 
 class LoanCreateIn(In):
     application_id: Annotated[int, Strict(), Field(ge=1, le=2**62)]
-    contract_date: Day | None = Field(None, description="Defaults to today.")
+    contract_date: Day | None = Field(
+        None, description="Defaults to the lender's business date."
+    )

@@ -79,6 +79,19 @@ def _not_after_business_date(value: date, field: str) -> None:
         )
 
 
+def _contract_not_stale(contract_date: date) -> None:
+    """Refuse a contract that could no longer be paid out (it would expire)."""
+    business = _business_date_set()
+    if business is None:
+        return
+    if contract_date < business - timedelta(days=CONTRACT_VALID_DAYS):
+        raise InvalidInput.for_field(
+            "contract_date",
+            f"is more than {CONTRACT_VALID_DAYS} days before the business date "
+            f"{business.isoformat()}: it could not be paid out",
+        )
+
+
 def _on_the_business_date(value: date, field: str) -> None:
     """Refuse a date other than the open business date, once there is one.
 
@@ -129,6 +142,7 @@ def loan_create(
         raise InvalidInput.for_field("product_version", "must be a product version")
     contract_date = requests.date_check(contract_date, "contract_date")
     _not_after_business_date(contract_date, "contract_date")
+    _contract_not_stale(contract_date)
     requests.text_check(funding_source, "funding_source", 60)
     if getattr(product_version, "status", None) != "active":
         raise Conflict(

@@ -114,3 +114,14 @@ def test_contract_dated_after_the_business_date_is_refused(in_tenant_a):
         loan_make(contract_date=date(2099, 12, 31))
 
     assert "contract_date" in error.value.fields
+
+
+def test_a_contract_too_old_to_pay_out_is_refused(in_tenant_a):
+    from tests.core.loans.factories import loan_make
+
+    business_date_set(on=date(2027, 1, 18))
+
+    with pytest.raises(InvalidInput) as error:
+        loan_make(contract_date=date(2026, 12, 1))
+
+    assert "could not be paid out" in error.value.fields["contract_date"]
