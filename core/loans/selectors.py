@@ -8,7 +8,13 @@ from decimal import Decimal
 from django.db import connection
 
 from core.errors import Conflict, InvalidInput
-from core.loans.models import Instalment, Loan, LoanStatus
+from core.loans.models import (
+    Instalment,
+    Loan,
+    LoanStatus,
+    RepaymentKind,
+    RepaymentStatus,
+)
 from core.pricing.allocation import InstalmentDue
 from core.pricing.daycount import DayCount
 from core.pricing.payoff import PayoffQuote, payoff_quote, quote_less_prepaid
@@ -70,7 +76,8 @@ def loan_settlement_quote(loan: Loan, *, on: date) -> PayoffQuote:
     day count. Interest and fees paid ahead on instalments not yet due
     count against that interest, and what they exceed it by lowers the
     principal owed (``quote_less_prepaid``). Raises Conflict for a loan
-    that is not open, InvalidInput for ``on`` before the disbursement.
+    that is not open, InvalidInput for ``on`` before the disbursement or
+    before a repayment already recorded (its money cannot be netted early).
     """
     if loan.status not in (LoanStatus.ACTIVE, LoanStatus.OVERDUE):
         raise Conflict(
@@ -79,6 +86,14 @@ def loan_settlement_quote(loan: Loan, *, on: date) -> PayoffQuote:
         )
     if loan.disbursed_on and on < loan.disbursed_on:
         raise InvalidInput.for_field("on", "is before the disbursement")
+    if loan.repayments.filter(
+        status=RepaymentStatus.POSTED,
+        kind__in=(RepaymentKind.REGULAR, RepaymentKind.SETTLEMENT),
+        received_on__gt=on,
+    ).exists():
+        raise InvalidInput.for_field(
+            "on", "is before a repayment already recorded: quote from its date on"
+        )
     instalments = list(loan.instalments.order_by("number"))
     fallen = [i for i in instalments if i.due_date <= on and i.paid_off_on is None]
     not_yet = [i for i in instalments if i.due_date > on]

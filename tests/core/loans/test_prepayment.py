@@ -255,3 +255,20 @@ def test_a_payoff_left_short_by_a_reversed_earlier_payment_can_still_be_paid(
     loan.refresh_from_db()
     assert loan.status == LoanStatus.CLOSED
     assert_books_agree()
+
+
+def test_a_quote_dated_before_a_recorded_repayment_is_refused(in_tenant_a):
+    from core.errors import InvalidInput
+
+    loan = loan_active_make(principal="5000.00", term=3)
+    repayment_record(
+        loan_id=loan.pk,
+        amount=D("100.00"),
+        received_on=loan.disbursed_on + timedelta(days=10),
+        idempotency_key="p",
+    )
+
+    with pytest.raises(InvalidInput) as refused:
+        loan_settlement_quote(loan, on=loan.disbursed_on + timedelta(days=5))
+
+    assert "before a repayment already recorded" in refused.value.fields["on"]
