@@ -20,9 +20,9 @@ from core.errors import (
     Conflict,
     InvalidInput,
     NotFound,
-    PermissionDenied,
     PricingCeilingExceeded,
 )
+from core.maker_checker import editor_record, second_person_check
 from core.policy.services import PricingCheck
 from core.products.models import (
     TERMS_FIELDS,
@@ -203,8 +203,7 @@ def product_version_update(
         terms_check_whole({**_terms_of(version), **cleaned})
         for field, value in cleaned.items():
             setattr(version, field, value)
-        if actor not in version.edited_by:
-            version.edited_by = [*version.edited_by, actor]
+        editor_record(version, actor)
         version.save()
         audit_record(
             actor=actor,
@@ -277,19 +276,7 @@ def product_version_approve(*, version_id: int, actor: str) -> ProductVersion:
 
 
 def _second_person_check(version: ProductVersion, actor: str) -> None:
-    """Refuse an approver who made, edited or submitted ``version``."""
-    if actor in (version.created_by, version.submitted_by):
-        raise PermissionDenied(
-            "a second staff member must approve: the approver made or "
-            "submitted this version",
-            fields={"actor": "same as maker"},
-        )
-    if actor in version.edited_by:
-        raise PermissionDenied(
-            "maker-checker: whoever edited a draft's terms cannot approve it; "
-            "a second staff member must",
-            fields={"actor": "edited this version"},
-        )
+    second_person_check(version, actor, content="terms")
 
 
 def _activate(version: ProductVersion, *, approver: str) -> None:

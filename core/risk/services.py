@@ -31,6 +31,7 @@ from core.errors import (
     NotFound,
     PermissionDenied,
 )
+from core.maker_checker import editor_record, second_person_check
 from core.risk import metrics
 from core.risk.collect import Collected, features_collect, json_ready, missing_issues
 from core.risk.connectors.registry import NAMES as CONNECTOR_NAMES
@@ -209,8 +210,7 @@ def ruleset_version_update(
                 fields={"status": version.status},
             )
         version.definition = _definition(version.rule_set, version.version, definition)
-        if actor not in version.edited_by:
-            version.edited_by = [*version.edited_by, actor]
+        editor_record(version, actor)
         version.save()
         _audit_version(actor, "ruleset.version_updated", version)
     return version
@@ -234,19 +234,7 @@ def ruleset_version_submit(*, version_id: int, actor: str) -> RuleSetVersion:
 
 
 def _second_person_check(version: RuleSetVersion, actor: str) -> None:
-    """Refuse an approver who made, edited or submitted ``version``."""
-    if actor in (version.created_by, version.submitted_by):
-        raise PermissionDenied(
-            "a second staff member must approve: the approver made or "
-            "submitted this version",
-            fields={"actor": "maker cannot approve"},
-        )
-    if actor in version.edited_by:
-        raise PermissionDenied(
-            "maker-checker: whoever edited a draft's rules cannot approve it; "
-            "a second staff member must",
-            fields={"actor": "edited this version"},
-        )
+    second_person_check(version, actor, content="rules")
 
 
 def ruleset_version_approve(*, version_id: int, actor: str) -> RuleSetVersion:
