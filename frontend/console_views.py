@@ -27,7 +27,7 @@ from core.pii.masking import mask_name
 from core.products import services as product_services
 from core.products.models import Product, ProductVersion, VersionStatus
 from core.products.selectors import version_worst_case
-from frontend import charts, history
+from frontend import charts
 from frontend import selectors as console_selectors
 from frontend.exports import export_response
 from frontend.forms import PeriodForm, ProductTermsForm, form_error_show
@@ -85,8 +85,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["start"], form.cleaned_data.get("end") or today
         )
     figures = console_selectors.dashboard(request.tenant, period, today)
-    figures["roll_rates"] = history.roll_rates_cached(today)
-    figures["vintage_curves"] = history.vintage_curves_cached(today)
     checklist = checklist_for_tenant(request.tenant.pk)  # type: ignore[attr-defined]
     context = {
         "form": form,

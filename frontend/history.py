@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -103,7 +104,9 @@ def _rows(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
 CACHE_SECONDS = 6 * 3600
 
 
-def _cached(name: str, today: date, build: Any) -> Any:
+def _cached(
+    name: str, today: date, build: Callable[[date], list[dict[str, Any]]]
+) -> Any:
     return cache.get_or_set(
         f"history:{name}:{today.isoformat()}", lambda: build(today), CACHE_SECONDS
     )

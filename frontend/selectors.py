@@ -25,7 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.audit.models import AuditEntry
@@ -35,6 +35,7 @@ from core.loans.models import Instalment, Loan, LoanStatus
 from core.policy.models import PricingCeiling
 from core.reporting.selectors import spend_for
 from core.risk.models import Application, ApplicationStatus
+from frontend import history
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -272,27 +273,6 @@ def arrears_buckets() -> list[dict[str, Any]]:
     return [found.get(b, {"bucket": b, "loans": 0, "principal": ZERO}) for b in order]
 
 
-def vintages(limit: int = 12) -> list[dict[str, Any]]:
-    """Per disbursement month: principal lent, and the share of it now
-    30+ days past due or written off (from today's loan states)."""
-    rows = (
-        Loan.objects.filter(disbursed_on__isnull=False)
-        .exclude(status=LoanStatus.REVERSED)
-        .annotate(month=TruncMonth("disbursed_on"))
-        .values("month")
-        .annotate(
-            loans=Count("id"),
-            lent=Sum("principal"),
-            bad=Coalesce(
-                Sum("principal_outstanding", filter=Q(dpd__gt=30)), Value(ZERO)
-            )
-            + Coalesce(Sum("written_off_amount"), Value(ZERO)),
-        )
-        .order_by("-month")[:limit]
-    )
-    return [{**r, "bad_share": _ratio(r["bad"], r["lent"])} for r in reversed(rows)]
-
-
 def liquidity_reserve(today: date) -> dict[str, Any]:
     """Cash at bank against what borrowers owe in the next 30 days."""
     cash = _money(account_balances().get(AccountCode.CASH, 0))
@@ -380,7 +360,8 @@ def dashboard(tenant: Any, period: Period, today: date) -> dict[str, Any]:
         "bad_debt_previous": bad_before,
         "bad_debt_change": change,
         "buckets": arrears_buckets(),
-        "vintages": vintages(),
+        "roll_rates": history.roll_rates_cached(today),
+        "vintage_curves": history.vintage_curves_cached(today),
         "reserve": reserve,
         "reserve_target": RESERVE_TARGET,
         "alerts": alerts(today, reserve),
