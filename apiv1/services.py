@@ -16,19 +16,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apiv1.models import ApplicationBatch
 from apiv1.outbox import event_emit
 from core.borrowers.models import Borrower
-from core.borrowers.services import borrower_register
+from core.borrowers.services import actor_check, borrower_prepare, borrower_register
 from core.errors import DomainError, InvalidInput, NotFound
 from core.loans import services as loans
 from core.loans.models import PaymentInstruction
 from core.products.selectors import product_version_active
-from core.risk.models import Application
-from core.risk.services import application_submit
+from core.risk.instant import instant_decide
+from core.risk.models import Application, Decision
+from core.risk.services import application_check, application_submit
 from tenants.guards import lending_allowed_check
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class InstantResult:
     borrower: Borrower
     repeat_applicant: bool
     application: Application
+    decision: Decision | None = None  # the effective one, when known already
 
 
 def application_instant(
@@ -77,14 +79,47 @@ def application_instant(
 ) -> InstantResult:
     """Register (or recognise) a borrower and decide an application at once.
 
-    One transaction: a refused application leaves no borrower behind, and
-    the call costs one commit instead of one per step (commits dominate
-    this path's cost). Note: with a live data source the transaction stays
-    open during its call; the sources have their own short timeouts.
-    Raises TenantSuspended, then whatever borrower_register or
-    application_submit raise, with nothing written.
+    One transaction: a refused application leaves no borrower behind.
+    Everything is checked before anything is written; a borrower new to
+    the lender then takes core.risk.instant's one pass (a few statements),
+    a repeat applicant or a replayed external_ref the general path. Note:
+    with a live data source the transaction stays open during its call;
+    the sources have their own short timeouts. Raises TenantSuspended,
+    then whatever borrower_prepare or application_check raise, with
+    nothing written.
     """
     lending_allowed_check()
+    with fields_under("borrower"):
+        actor = actor_check(actor)
+        prepared = borrower_prepare(**borrower)
+    with fields_under("application"):
+        version = product_version_active(code=terms["product_code"])
+        actor, declared = application_check(
+            product_version=version,
+            amount=terms["amount"],
+            term=terms["term"],
+            declared=terms.get("declared") or {},
+            actor=actor,
+        )
+    try:
+        with transaction.atomic():
+            instant = instant_decide(
+                prepared=prepared,
+                product_version=version,
+                amount=terms["amount"],
+                term=terms["term"],
+                purpose=terms.get("purpose") or "",
+                channel=terms.get("channel") or "api",
+                external_ref=terms.get("external_ref"),
+                declared=declared,
+                actor=actor,
+            )
+    except IntegrityError:
+        instant = None  # a concurrent request registered this borrower first
+    if instant is not None:
+        return InstantResult(
+            instant.borrower, False, instant.application, instant.decision
+        )
     with transaction.atomic():
         with fields_under("borrower"):
             registration = borrower_register(**borrower, actor=actor)

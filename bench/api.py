@@ -262,7 +262,42 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))]
 
 
+def _wrk(base: str, headers: dict, seconds: float, *args: str) -> dict:
+    """Run wrk at CLIENTS connections; return the JSON its script prints."""
+    command = ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", f"{seconds:.0f}s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command += ["-s", str(ROOT / "bench/api_instant.lua"), base, *args]
+    run = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 60, check=True
+    )
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
 def single_run(base: str, headers: dict) -> dict:
+    """Post instant applications for SECONDS after a warm-up; with wrk when
+    the machine has it (a C load tool: the client then costs little of the
+    CPU the server shares), otherwise with httpx threads."""
+    if shutil.which("wrk"):
+        origin, _, path = base.partition("/api/")
+        path = f"/api/{path}/applications/instant"
+        _wrk(origin, headers, WARMUP_SECONDS, path, "2000000")
+        result = _wrk(origin, headers, SECONDS, path, "4000000")
+        ok = result["requests"] - result["non_2xx"] - result["socket_errors"]
+        return {
+            "client": "wrk",
+            "requests": ok,
+            "failures": result["non_2xx"] + result["socket_errors"],
+            "failure_statuses": [],
+            "outcomes": {},
+            "rps": ok / result["seconds"],
+            "p50_ms": result["p50_ms"],
+            "p99_ms": result["p99_ms"],
+        }
+    return _single_run_httpx(base, headers)
+
+
+def _single_run_httpx(base: str, headers: dict) -> dict:
     """8 threads post instant applications; measure after a warm-up."""
     import httpx
 
@@ -296,6 +331,7 @@ def single_run(base: str, headers: dict) -> dict:
     for thread in threads:
         thread.join(timeout=SECONDS + WARMUP_SECONDS + 60)
     return {
+        "client": "httpx",
         "requests": len(latencies),
         "failures": len(failures),
         "failure_statuses": sorted(set(failures)),
@@ -383,7 +419,8 @@ def main() -> None:
         print(f"read (GET /products/{{code}}, {CLIENTS} clients): {read:.0f} rps")
         single = single_run(base, headers)
         print(
-            f"single (instant application, {CLIENTS} clients, {SECONDS:.0f} s): "
+            f"single (instant application, {single['client']}, {CLIENTS} clients, "
+            f"{SECONDS:.0f} s): "
             f"{single['rps']:.1f} rps, p50 {single['p50_ms']:.1f} ms, "
             f"p99 {single['p99_ms']:.1f} ms, {single['requests']} ok, "
             f"{single['failures']} failed {single['failure_statuses']}, "

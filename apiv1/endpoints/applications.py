@@ -28,7 +28,7 @@ from apiv1.schemas import (
 )
 from apiv1.selectors import borrower_require
 from core.errors import NotFound
-from core.risk.models import Application, ApplicationStatus
+from core.risk.models import Application, ApplicationStatus, Decision
 from core.risk.selectors import application_list, decision_effective
 
 router = Router(tags=["applications"])
@@ -41,11 +41,16 @@ class ApplicationFilters(ListQuery):
     created_before: Moment | None = None
 
 
-def application_out(application: Application) -> dict[str, Any]:
+def application_out(
+    application: Application, decision: Decision | None = None
+) -> dict[str, Any]:
+    """Return the application's JSON; ``decision`` is its effective one when
+    the caller has it (with its rule-set version loaded), else it is read."""
     data = ApplicationOut.model_validate(
         {**application.__dict__, "decision": None}
     ).model_dump()
-    decision = decision_effective(application_id=application.pk)
+    if decision is None:
+        decision = decision_effective(application_id=application.pk)
     if decision is not None:
         data["decision"] = {
             "outcome": decision.outcome,
@@ -100,7 +105,7 @@ def applications_instant(request: HttpRequest, payload: InstantIn) -> Status[Any
         return {
             "borrower_id": result.borrower.pk,
             "repeat_applicant": result.repeat_applicant,
-            "application": application_out(result.application),
+            "application": application_out(result.application, result.decision),
         }
 
     return idempotent(request, 201, InstantOut, work)

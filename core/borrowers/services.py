@@ -116,7 +116,7 @@ def _income(value: object) -> Decimal | None:
     return value
 
 
-def _actor_check(actor: object) -> str:
+def actor_check(actor: object) -> str:
     if not isinstance(actor, str) or not actor.strip():
         raise InvalidInput.for_field("actor", "is required")
     if len(actor) > ACTOR_MAX_LENGTH:
@@ -188,14 +188,26 @@ def _consents_clean(consents: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
     return cleaned
 
 
-def borrower_register(
+@dataclass(frozen=True, slots=True)
+class PreparedBorrower:
+    """A borrower validated and sealed, not yet stored (``borrower.pk`` is
+    None), with the consents to record for it."""
+
+    borrower: Borrower
+    consents: list[dict[str, Any]]
+
+    @property
+    def consent_purposes(self) -> list[str]:
+        return [row["purpose"] for row in self.consents]
+
+
+def borrower_prepare(
     *,
     kind: str,
     name: str,
     id_number: str,
     mobile: str,
     consents: Iterable[Mapping[str, Any]],
-    actor: str,
     bank_card: str | None = None,
     province: str = "",
     city: str = "",
@@ -203,15 +215,11 @@ def borrower_register(
     monthly_income: Decimal | None = None,
     employer: str = "",
     employment_years: int | None = None,
-) -> Registration:
-    """Register a borrower, or recognise a repeat applicant by ID number.
+) -> PreparedBorrower:
+    """Validate, normalise and seal a registration; reads and writes nothing.
 
-    A repeat applicant (same ID number and the same name) gets the new
-    consents recorded; their other details are left as they are (use
-    ``borrower_update``). Raises InvalidInput naming the field, ``name``
-    when it differs from the name on file; nothing is written then.
+    Raises InvalidInput naming the first field refused.
     """
-    actor = _actor_check(actor)
     kind = _kind_check(kind)
     parsed = id_number_parse(kind, id_number)
     values = {
@@ -229,21 +237,40 @@ def borrower_register(
         )
     }
     consent_rows = _consents_clean(consents)
-    sealed_id = seal(parsed.index_kind, parsed.normalised)
+    borrower = Borrower(kind=kind)
+    borrower.birth_date = parsed.birth_date
+    _apply(borrower, "id_number", seal(parsed.index_kind, parsed.normalised))
+    for field, cleaned in values.items():
+        _apply(borrower, field, cleaned)
+    return PreparedBorrower(borrower, consent_rows)
 
+
+def registration_audit_data(prepared: PreparedBorrower) -> dict[str, Any]:
+    return {"kind": prepared.borrower.kind, "consents": prepared.consent_purposes}
+
+
+def borrower_register(*, actor: str, **fields: Any) -> Registration:
+    """Register a borrower, or recognise a repeat applicant by ID number.
+
+    ``fields`` are borrower_prepare's. A repeat applicant (same ID number
+    and the same name) gets the new consents recorded; their other details
+    are left as they are (use ``borrower_update``). Raises InvalidInput
+    naming the field, ``name`` when it differs from the name on file;
+    nothing is written then.
+    """
+    actor = actor_check(actor)
+    prepared = borrower_prepare(**fields)
     with transaction.atomic():
-        borrower, created = _borrower_get_or_create(
-            kind, sealed_id, parsed.birth_date, values
-        )
+        borrower, created = _borrower_get_or_create(prepared.borrower)
         Consent.objects.bulk_create(
-            Consent(borrower=borrower, **row) for row in consent_rows
+            Consent(borrower=borrower, **row) for row in prepared.consents
         )
         audit_record(
             actor=actor,
             action="borrower.registered" if created else "borrower.repeat_applicant",
             object_type="borrower",
             object_id=borrower.pk,
-            data={"kind": kind, "consents": [r["purpose"] for r in consent_rows]},
+            data=registration_audit_data(prepared),
         )
     logger.info(
         "borrower %s",
@@ -257,28 +284,23 @@ def _borrower_by_index(id_number_index: str) -> Borrower | None:
     return Borrower.objects.filter(id_number_index=id_number_index).first()
 
 
-def _borrower_get_or_create(
-    kind: str, sealed_id: Any, birth_date: date | None, values: dict[str, Any]
-) -> tuple[Borrower, bool]:
-    """Return the borrower with this ID index, creating it; handle the race."""
-    existing = _borrower_by_index(sealed_id.index)
+def _borrower_get_or_create(prepared: Borrower) -> tuple[Borrower, bool]:
+    """Return the borrower with this ID index, storing ``prepared`` if there
+    is none; handle the race."""
+    existing = _borrower_by_index(prepared.id_number_index)
     if existing is not None:
-        _same_person_check(existing, values["name"])
+        _same_person_check(existing, prepared.name)
         return existing, False
-    borrower = Borrower(kind=kind)
-    borrower.birth_date = birth_date
-    _apply(borrower, "id_number", sealed_id)
-    for field, cleaned in values.items():
-        _apply(borrower, field, cleaned)
     try:
         with transaction.atomic():  # a savepoint: a lost race leaves no trace
-            borrower.save()
+            prepared.save()
     except IntegrityError:
         # Another request registered the same ID number first.
-        existing = Borrower.objects.get(id_number_index=sealed_id.index)
-        _same_person_check(existing, values["name"])
+        prepared.pk = None
+        existing = Borrower.objects.get(id_number_index=prepared.id_number_index)
+        _same_person_check(existing, prepared.name)
         return existing, False
-    return borrower, True
+    return prepared, True
 
 
 def _same_person_check(existing: Borrower, name: str) -> None:
@@ -301,7 +323,7 @@ def borrower_update(
     The ID number is the borrower's identity and cannot change. Raises
     InvalidInput naming the field, NotFound.
     """
-    actor = _actor_check(actor)
+    actor = actor_check(actor)
     cleaned = {}
     for field, value in changes.items():
         if field not in UPDATABLE:

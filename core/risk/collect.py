@@ -1,8 +1,11 @@
 """Collect an application's features from data sources and our own data.
 
-Writes ConnectorCall and ConnectorResult rows (each call is recorded even
-when the decision that needed it fails); the decision itself is made by
-core.risk.services.
+``features_gather`` does the work from what it is given and touches no
+table: the calls it made and the answers to cache come back as unsaved
+ConnectorCall and ConnectorResult rows. ``features_collect`` reads what
+gathering needs (two queries), gathers, and stores those rows at once, so
+each call is recorded even when the decision that needed it fails. The
+decision itself is made by core.risk.services.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.borrowers.fields import keyring
@@ -86,6 +90,8 @@ class Collected:
     issues: list[dict[str, str]] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     kinds: set[str] = field(default_factory=set)
+    calls: list[ConnectorCall] = field(default_factory=list)
+    results: list[ConnectorResult] = field(default_factory=list)
 
 
 def json_ready(features: dict[str, Any]) -> dict[str, Any]:
@@ -96,9 +102,14 @@ def json_ready(features: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def connector_configs() -> list[ConnectorConfig]:
-    """Return the tenant's enabled sources, in precedence order."""
-    settings = {s.connector: s for s in ConnectorSetting.objects.all()}
+def connector_configs(
+    settings_rows: Iterable[ConnectorSetting] | None = None,
+) -> list[ConnectorConfig]:
+    """Return the tenant's enabled sources, in precedence order (from
+    ``settings_rows`` when the caller read them already)."""
+    if settings_rows is None:
+        settings_rows = ConnectorSetting.objects.all()
+    settings = {s.connector: s for s in settings_rows}
     configs = []
     for name in NAMES:
         setting = settings.get(name)
@@ -123,24 +134,74 @@ def connector_configs() -> list[ConnectorConfig]:
 def features_collect(
     *, application: Application, declared: dict[str, Any] | None = None
 ) -> Collected:
-    """Gather every feature for ``application``; failed sources are issues.
+    """Gather every feature for ``application`` and record the source calls.
 
-    Precedence: our own data over data sources over what the applicant
-    declared; ``declared`` may only hold declarable features, so a value we
-    compute or source is never taken from the applicant. Raises
+    Reads the tenant's sources, the borrower's unexpired cached answers and
+    the application counts, then stores the calls and new answers. Raises
     InvalidInput for a declared value that is not declarable or ill-typed.
     """
     borrower = application.borrower
+    now = timezone.now()
+    cached = {
+        (row.connector, row.mode): row.features
+        for row in ConnectorResult.objects.filter(borrower=borrower, expires_at__gt=now)
+    }
+    collected = features_gather(
+        application=application,
+        borrower=borrower,
+        declared=declared,
+        configs=connector_configs(),
+        cached=cached,
+        counts=application_counts(application, borrower),
+    )
+    collected_store(collected)
+    return collected
+
+
+def collected_store(collected: Collected) -> None:
+    """Store the calls made and upsert the answers to cache (two statements)."""
+    if collected.calls:
+        ConnectorCall.objects.bulk_create(collected.calls)
+    if collected.results:
+        ConnectorResult.objects.bulk_create(
+            collected.results,
+            update_conflicts=True,
+            unique_fields=["borrower", "connector", "mode"],
+            update_fields=["features", "fetched_at", "expires_at"],
+        )
+
+
+def features_gather(
+    *,
+    application: Application,
+    borrower: Borrower,
+    declared: dict[str, Any] | None,
+    configs: Iterable[ConnectorConfig],
+    cached: Mapping[tuple[str, str], dict[str, Any]],
+    counts: Mapping[str, int | None],
+) -> Collected:
+    """Gather every feature from what the caller read; failed sources are
+    issues. Writes nothing: see ``Collected.calls`` and ``.results``.
+
+    ``application`` and ``borrower`` need their ids, not to be stored yet;
+    ``cached`` maps (connector, mode) to an unexpired answer; ``counts`` is
+    ``application_counts``. Precedence: our own data over data sources over
+    what the applicant declared; ``declared`` may only hold declarable
+    features, so a value we compute or source is never taken from the
+    applicant. Raises InvalidInput for a declared value that is not
+    declarable or ill-typed.
+    """
     collected = Collected()
     for name, value in declared_check(declared or {}).items():
         _put(collected, name, value, DECLARED)
-    for config in connector_configs():
+    for config in configs:
         collected.kinds.add(connector_kind(config.name))
-        for name, value in _source_fetch(config, application, borrower, collected):
+        answer = cached.get((config.name, config.mode))
+        for name, value in _source_fetch(config, application, borrower, collected, answer):
             if collected.sources.get(name) not in (None, DECLARED):
                 continue  # an earlier source's value wins
             _put(collected, name, value, config.name)
-    own = _own_features(application, borrower, collected)
+    own = _own_features(application, borrower, collected, counts)
     for name, value in own.items():
         _put(collected, name, value, OWN)
     coerce_features(collected.features)
@@ -210,16 +271,13 @@ def _source_fetch(
     application: Application,
     borrower: Borrower,
     collected: Collected,
+    cached: dict[str, Any] | None,
 ) -> list[tuple[str, Any]]:
-    """Return one source's features (cached or fetched); record the call."""
-    now = timezone.now()
-    cached = ConnectorResult.objects.filter(
-        borrower=borrower, connector=config.name, mode=config.mode, expires_at__gt=now
-    ).first()
+    """Return one source's features (cached or fetched); note the call."""
     connector = connector_build(config)
     if cached is not None:
-        _call_record(config, application, CallStatus.CACHED, Decimal(0), 0)
-        features = cached.features
+        _call_note(collected, config, application, CallStatus.CACHED, Decimal(0), 0)
+        features = cached
     else:
         features = _fetch(config, connector, application, borrower, collected)
         if features is None:
@@ -246,7 +304,7 @@ def _fetch(
     except ConnectorError as exc:
         ms = int((time.monotonic() - started) * 1000)
         cost = connector.cost if exc.status == MALFORMED else Decimal(0)
-        _call_record(config, application, exc.status, cost, ms, exc.detail)
+        _call_note(collected, config, application, exc.status, cost, ms, exc.detail)
         code, label = reason_for(connector.kind, exc.status)
         collected.issues.append(_issue(config.name, exc.status, code, label))
         logger.warning(
@@ -257,16 +315,17 @@ def _fetch(
         )
         return None
     ms = int((time.monotonic() - started) * 1000)
-    _call_record(config, application, CallStatus.OK, connector.cost, ms)
-    ConnectorResult.objects.update_or_create(
-        borrower=borrower,
-        connector=config.name,
-        mode=config.mode,
-        defaults={
-            "features": features,
-            "fetched_at": timezone.now(),
-            "expires_at": timezone.now() + timedelta(hours=config.cache_hours),
-        },
+    _call_note(collected, config, application, CallStatus.OK, connector.cost, ms)
+    now = timezone.now()
+    collected.results.append(
+        ConnectorResult(
+            borrower_id=borrower.pk,
+            connector=config.name,
+            mode=config.mode,
+            features=features,
+            fetched_at=now,
+            expires_at=now + timedelta(hours=config.cache_hours),
+        )
     )
     return features
 
@@ -275,7 +334,8 @@ def _issue(connector: str, status: str, code: str, label: str) -> dict[str, str]
     return {"connector": connector, "status": status, "code": code, "reason": label}
 
 
-def _call_record(
+def _call_note(
+    collected: Collected,
     config: ConnectorConfig,
     application: Application,
     status: str,
@@ -283,19 +343,24 @@ def _call_record(
     ms: int,
     detail: str = "",
 ) -> None:
-    ConnectorCall.objects.create(
-        connector=config.name,
-        mode=config.mode,
-        application=application,
-        status=status,
-        cost=cost,
-        ms=ms,
-        detail=detail,
+    collected.calls.append(
+        ConnectorCall(
+            connector=config.name,
+            mode=config.mode,
+            application_id=application.pk,
+            status=status,
+            cost=cost,
+            ms=ms,
+            detail=detail,
+        )
     )
 
 
 def _own_features(
-    application: Application, borrower: Borrower, collected: Collected
+    application: Application,
+    borrower: Borrower,
+    collected: Collected,
+    counts: Mapping[str, int | None],
 ) -> dict[str, Any]:
     """Return the features we know without asking anyone."""
     features: dict[str, Any] = {
@@ -306,7 +371,7 @@ def _own_features(
         "profile_completeness": _completeness(borrower),
         "employment_years": borrower.employment_years,
     }
-    features.update(_application_counts(application, borrower))
+    features.update(counts)
     # Note: a stated income never sizes the ratio; only verified or our own.
     income = collected.features.get("verified_income")
     if collected.sources.get("verified_income") == DECLARED:
@@ -345,10 +410,12 @@ def _completeness(borrower: Borrower) -> str:
     return str((Decimal(filled) / len(PROFILE_FIELDS)).quantize(Decimal("0.01")))
 
 
-def _application_counts(
+def application_counts(
     application: Application, borrower: Borrower
 ) -> dict[str, int | None]:
-    """Count earlier applications sharing this ID number, phone or card.
+    """Count earlier applications sharing this ID number, phone or card over
+    the last 7 and 30 days, in one query (``application`` need not be
+    stored yet; its ``submitted_at`` is the end of both windows).
 
     A borrower with no card on file shares it with nobody: 0, not unknown
     (unknown would send every card-less applicant to review).
@@ -358,18 +425,26 @@ def _application_counts(
         "phone": ("borrower__mobile_index", borrower.mobile_index),
         "card": ("borrower__bank_card_index", borrower.bank_card_index),
     }
-    others = Application.objects.exclude(pk=application.pk)
+    at = application.submitted_at
     counts: dict[str, int | None] = {}
+    wanted: dict[str, Count] = {}
     shared = {"card"}  # absent means none shared; a missing ID or phone is unknown
     for days in (7, 30):
-        since = application.submitted_at - timedelta(days=days)
-        recent = others.filter(
-            submitted_at__gte=since, submitted_at__lte=application.submitted_at
-        )
         for key, (lookup, value) in keys.items():
             name = f"applications_{days}d_by_{key}"
             if value:
-                counts[name] = recent.filter(**{lookup: value}).count()
-            else:
-                counts[name] = 0 if key in shared else None
+                since = Q(submitted_at__gte=at - timedelta(days=days))
+                wanted[name] = Count("pk", filter=since & Q(**{lookup: value}))
+            counts[name] = 0 if key in shared else None
+    if wanted:
+        matches = Q()
+        for lookup, value in keys.values():
+            if value:
+                matches |= Q(**{lookup: value})
+        found = (
+            Application.objects.exclude(pk=application.pk)
+            .filter(matches, submitted_at__gte=at - timedelta(days=30), submitted_at__lte=at)
+            .aggregate(**wanted)
+        )
+        counts.update(found)
     return counts

@@ -451,6 +451,22 @@ def _terms_check(product_version: Any, amount: Decimal, term: int) -> None:
         )
 
 
+def application_check(
+    *,
+    product_version: Any,
+    amount: Decimal,
+    term: int,
+    declared: Mapping[str, Any] | None,
+    actor: str,
+) -> tuple[str, dict[str, Any]]:
+    """Check an application before anything is stored; return the actor and
+    the declared features, cleaned. Raises TenantSuspended, InvalidInput."""
+    actor = _actor_check(actor)
+    lending_allowed_check()
+    _terms_check(product_version, amount, term)
+    return actor, declared_check(declared or {})
+
+
 def application_submit(
     *,
     borrower: Borrower,
@@ -470,10 +486,13 @@ def application_submit(
     repeated ``external_ref`` returns the first application. Raises
     TenantSuspended, InvalidInput, Conflict (no active rule set).
     """
-    actor = _actor_check(actor)
-    lending_allowed_check()
-    _terms_check(product_version, amount, term)
-    declared = declared_check(declared or {})
+    actor, declared = application_check(
+        product_version=product_version,
+        amount=amount,
+        term=term,
+        declared=declared,
+        actor=actor,
+    )
     if external_ref:
         existing = Application.objects.filter(external_ref=external_ref).first()
         if existing is not None:
@@ -529,9 +548,13 @@ def _application_create(
             action="application.submitted",
             object_type="application",
             object_id=application.pk,
-            data={"amount": str(amount), "term": term, "channel": channel},
+            data=submitted_audit_data(amount, term, channel),
         )
     return application
+
+
+def submitted_audit_data(amount: Decimal, term: int, channel: str) -> dict[str, Any]:
+    return {"amount": str(amount), "term": term, "channel": channel}
 
 
 def _existing(
@@ -584,12 +607,7 @@ def application_decide(
             action="application.decided",
             object_type="application",
             object_id=application.pk,
-            data={
-                "outcome": effective.outcome,
-                "reasons": effective.reasons,
-                "ruleset_version": effective.ruleset_version_id,
-                "role": effective.role,
-            },
+            data=decided_audit_data(effective),
         )
     logger.info(
         "application decided: %s",
@@ -614,22 +632,36 @@ def _decisions_store(
     """Record the champion's and any challenger's decision; return the one
     that decides."""
     challenger = RuleSetVersion.objects.filter(status=VersionStatus.CHALLENGER).first()
+    decisions = decisions_build(application, champion, challenger, snapshot, collected)
+    Decision.objects.bulk_create(decisions)
+    return next(d for d in decisions if d.effective)
+
+
+def decisions_build(
+    application: Application,
+    champion: RuleSetVersion,
+    challenger: RuleSetVersion | None,
+    snapshot: dict[str, Any],
+    collected: Collected,
+) -> list[Decision]:
+    """Evaluate the champion and any challenger; return their unsaved
+    decisions, the one that sets the application's state marked effective
+    (the challenger's for its share of traffic, by stable bucket)."""
+    decisions = [
+        _decision_build(application, champion, DecisionRole.CHAMPION, snapshot, collected)
+    ]
+    if challenger is not None:
+        decisions.append(
+            _decision_build(
+                application, challenger, DecisionRole.CHALLENGER, snapshot, collected
+            )
+        )
     challenger_decides = (
         challenger is not None
         and challenger_bucket(application.pk) < challenger.challenger_share
     )
-    effective = _decision_record(
-        application, champion, DecisionRole.CHAMPION, snapshot, collected
-    )
-    if challenger is not None:
-        shadow = _decision_record(
-            application, challenger, DecisionRole.CHALLENGER, snapshot, collected
-        )
-        if challenger_decides:
-            effective = shadow
-    effective.effective = True
-    effective.save(update_fields=["effective"])
-    return effective
+    decisions[-1 if challenger_decides else 0].effective = True
+    return decisions
 
 
 def decision_outcome(
@@ -642,22 +674,22 @@ def decision_outcome(
     return "review", [issue["code"] for issue in issues] + reasons
 
 
-def _decision_record(
+def _decision_build(
     application: Application,
     version: RuleSetVersion,
     role: str,
     snapshot: dict[str, Any],
     collected: Collected,
 ) -> Decision:
-    """Evaluate ``version`` and store its decision. A feature its rules read
-    that nobody could supply is a review reason, like a failed source."""
+    """Evaluate ``version``; return its decision, unsaved. A feature its rules
+    read that nobody could supply is a review reason, like a failed source."""
     rules = compiled(version)
     result = evaluate(rules, snapshot)
     issues = collected.issues + missing_issues(
         rules.features, collected.features, collected.kinds, collected.issues
     )
     outcome, reasons = decision_outcome(result, issues)
-    return Decision.objects.create(
+    return Decision(
         application=application,
         ruleset_version=version,
         role=role,
@@ -686,7 +718,8 @@ def _decided(application: Application, *, automatically: bool) -> None:
     application.decided_automatically = automatically
 
 
-def _state_from(application: Application, decision: Decision) -> None:
+def application_state_set(application: Application, decision: Decision) -> None:
+    """Give ``application`` the state its effective decision sets (unsaved)."""
     application.status = _STATUS_FOR[decision.outcome]
     if decision.outcome == "approve":
         application.approved_amount = decision.approved_amount
@@ -694,6 +727,19 @@ def _state_from(application: Application, decision: Decision) -> None:
         application.annual_rate = decision.annual_rate
     if decision.outcome != "review":
         _decided(application, automatically=True)
+
+
+def decided_audit_data(decision: Decision) -> dict[str, Any]:
+    return {
+        "outcome": decision.outcome,
+        "reasons": decision.reasons,
+        "ruleset_version": decision.ruleset_version_id,
+        "role": decision.role,
+    }
+
+
+def _state_from(application: Application, decision: Decision) -> None:
+    application_state_set(application, decision)
     application.save()
 
 
