@@ -1,16 +1,27 @@
 """Count each lender's API calls per day, with client and server errors.
 
-One upsert per authenticated call, in the lender's schema (the API key
-selected it), after the operation answered. Calls refused before a key
-was accepted (401) belong to no lender and are not counted.
+Each authenticated call is counted in the process, against the lender's
+schema (the API key selected it), after the operation answered; the
+counts are added to the day's row by one upsert per lender at most every
+FLUSH_SECONDS, not one per call (a write per call would cost the API a
+statement and a commit on every request). ``usage_flush`` also runs at
+process exit and before this process reads the counts. What a killed
+worker had not flushed, at most FLUSH_SECONDS of its calls, is lost:
+the counts are for the console and the health view, not for billing.
+Calls refused before a key was accepted (401) belong to no lender and
+are not counted.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
+import time
 from collections.abc import Callable
+from datetime import date
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -19,23 +30,69 @@ from tenants.models import TenantKind
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1/"
+FLUSH_SECONDS = 2.0
 _UPSERT = """
-INSERT INTO apiv1_apiusageday (day, requests, client_errors, server_errors)
-VALUES (%s, 1, %s, %s)
+INSERT INTO {table} (day, requests, client_errors, server_errors)
+VALUES (%s, %s, %s, %s)
 ON CONFLICT (day) DO UPDATE SET
-    requests = apiv1_apiusageday.requests + 1,
-    client_errors = apiv1_apiusageday.client_errors + EXCLUDED.client_errors,
-    server_errors = apiv1_apiusageday.server_errors + EXCLUDED.server_errors
+    requests = {table}.requests + EXCLUDED.requests,
+    client_errors = {table}.client_errors + EXCLUDED.client_errors,
+    server_errors = {table}.server_errors + EXCLUDED.server_errors
 """
+
+# (schema, day) -> [requests, client errors, server errors], not yet stored
+_pending: dict[tuple[str, date], list[int]] = {}
+_lock = threading.Lock()
+_last_flush = time.monotonic()
 
 
 def usage_count(status: int) -> None:
-    """Add one call answered with ``status`` to today's row of this schema."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _UPSERT,
-            [timezone.localdate(), int(400 <= status < 500), int(status >= 500)],
-        )
+    """Count one call answered with ``status`` for the connection's schema;
+    store the counts if FLUSH_SECONDS have passed since the last time."""
+    key = (connection.schema_name, timezone.localdate())
+    with _lock:
+        counts = _pending.setdefault(key, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += int(400 <= status < 500)
+        counts[2] += int(status >= 500)
+    if time.monotonic() - _last_flush >= FLUSH_SECONDS:
+        usage_flush()
+
+
+def usage_flush(schema: str | None = None) -> None:
+    """Store this process's pending counts (only ``schema``'s if given).
+
+    Counts that could not be stored stay pending for the next flush.
+    """
+    global _last_flush
+    with _lock:
+        if schema is None:
+            taken = dict(_pending)
+            _pending.clear()
+            _last_flush = time.monotonic()
+        else:
+            taken = {k: _pending.pop(k) for k in list(_pending) if k[0] == schema}
+    for (name, day), counts in taken.items():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                table = f"{connection.ops.quote_name(name)}.apiv1_apiusageday"
+                cursor.execute(_UPSERT.format(table=table), [day, *counts])
+        except DatabaseError:  # metering never fails the call it meters
+            logger.warning("api usage not stored yet", exc_info=True)
+            with _lock:
+                again = _pending.setdefault((name, day), [0, 0, 0])
+                for index, value in enumerate(counts):
+                    again[index] += value
+
+
+def _flush_at_exit() -> None:
+    try:
+        usage_flush()
+    except Exception:
+        logger.warning("api usage lost at exit", exc_info=True)
+
+
+atexit.register(_flush_at_exit)
 
 
 class ApiUsageMiddleware:
@@ -47,10 +104,7 @@ class ApiUsageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if request.path.startswith(API_PREFIX) and _in_lender_schema():
-            try:
-                usage_count(response.status_code)
-            except DatabaseError:  # metering never fails the call it meters
-                logger.warning("api usage not counted", exc_info=True)
+            usage_count(response.status_code)
         return response
 
 

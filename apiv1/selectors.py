@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -122,8 +123,13 @@ class ApiUsage:
 
 
 def api_usage(*, since: date, until: date) -> ApiUsage:
-    """Return the lender's API calls from ``since`` to ``until`` inclusive."""
+    """Return the lender's API calls from ``since`` to ``until`` inclusive
+    (this process's pending counts stored first; other processes' may be up
+    to metering.FLUSH_SECONDS late)."""
+    from apiv1.metering import usage_flush
     from apiv1.models import ApiUsageDay
+
+    usage_flush(connection.schema_name)
 
     totals = ApiUsageDay.objects.filter(day__range=(since, until)).aggregate(
         requests=Sum("requests"),

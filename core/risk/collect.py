@@ -10,6 +10,7 @@ decision itself is made by core.risk.services.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -19,7 +20,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.borrowers.fields import keyring
@@ -197,7 +197,9 @@ def features_gather(
     for config in configs:
         collected.kinds.add(connector_kind(config.name))
         answer = cached.get((config.name, config.mode))
-        for name, value in _source_fetch(config, application, borrower, collected, answer):
+        for name, value in _source_fetch(
+            config, application, borrower, collected, answer
+        ):
             if collected.sources.get(name) not in (None, DECLARED):
                 continue  # an earlier source's value wins
             _put(collected, name, value, config.name)
@@ -410,41 +412,77 @@ def _completeness(borrower: Borrower) -> str:
     return str((Decimal(filled) / len(PROFILE_FIELDS)).quantize(Decimal("0.01")))
 
 
+_COUNT_KEYS = (
+    ("id", "id_number_index"),
+    ("phone", "mobile_index"),
+    ("card", "bank_card_index"),
+)
+# From the few borrowers sharing a key to their applications by the
+# (borrower, submitted_at) index: materialised, so that a table without
+# statistics yet is not scanned whole for each application.
+_COUNTS = """
+WITH b AS MATERIALIZED (
+    SELECT id, id_number_index, mobile_index, bank_card_index
+    FROM borrowers_borrower WHERE {matches}
+)
+SELECT json_build_object({columns})
+FROM b JOIN risk_application a ON a.borrower_id = b.id
+WHERE a.id <> %s AND a.submitted_at >= %s AND a.submitted_at <= %s
+"""
+
+
 def application_counts(
     application: Application, borrower: Borrower
 ) -> dict[str, int | None]:
     """Count earlier applications sharing this ID number, phone or card over
-    the last 7 and 30 days, in one query (``application`` need not be
-    stored yet; its ``submitted_at`` is the end of both windows).
+    the last 7 and 30 days, in one query (see ``application_counts_query``)."""
+    query, params, counts = application_counts_query(application, borrower)
+    if query:
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            counts.update(_json(cursor.fetchone()[0]))
+    return counts
+
+
+def application_counts_query(
+    application: Application, borrower: Borrower
+) -> tuple[str, list[Any], dict[str, int | None]]:
+    """Return the counting query (one JSON object of counts), its parameters
+    and the counts it cannot change; the query is empty when nothing is
+    left to count. ``application`` need not be stored yet: its
+    ``submitted_at`` ends both windows.
 
     A borrower with no card on file shares it with nobody: 0, not unknown
-    (unknown would send every card-less applicant to review).
+    (unknown would send every card-less applicant to review); a missing ID
+    number or phone is unknown.
     """
-    keys = {
-        "id": ("borrower__id_number_index", borrower.id_number_index),
-        "phone": ("borrower__mobile_index", borrower.mobile_index),
-        "card": ("borrower__bank_card_index", borrower.bank_card_index),
-    }
     at = application.submitted_at
     counts: dict[str, int | None] = {}
-    wanted: dict[str, Count] = {}
-    shared = {"card"}  # absent means none shared; a missing ID or phone is unknown
-    for days in (7, 30):
-        for key, (lookup, value) in keys.items():
+    columns: list[str] = []
+    column_params: list[Any] = []
+    matches: list[str] = []
+    match_params: list[Any] = []
+    for key, column in _COUNT_KEYS:
+        value = getattr(borrower, column)
+        for days in (7, 30):
             name = f"applications_{days}d_by_{key}"
-            if value:
-                since = Q(submitted_at__gte=at - timedelta(days=days))
-                wanted[name] = Count("pk", filter=since & Q(**{lookup: value}))
-            counts[name] = 0 if key in shared else None
-    if wanted:
-        matches = Q()
-        for lookup, value in keys.values():
-            if value:
-                matches |= Q(**{lookup: value})
-        found = (
-            Application.objects.exclude(pk=application.pk)
-            .filter(matches, submitted_at__gte=at - timedelta(days=30), submitted_at__lte=at)
-            .aggregate(**wanted)
-        )
-        counts.update(found)
-    return counts
+            if not value:
+                counts[name] = 0 if key == "card" else None
+                continue
+            columns.append(
+                f"'{name}', count(*) FILTER (WHERE b.{column} = %s "
+                "AND a.submitted_at >= %s)"
+            )
+            column_params += [value, at - timedelta(days=days)]
+        if value:
+            matches.append(f"{column} = %s")
+            match_params.append(value)
+    if not columns:
+        return "", [], counts
+    query = _COUNTS.format(columns=", ".join(columns), matches=" OR ".join(matches))
+    window = [application.pk or 0, at - timedelta(days=30), at]
+    return query, match_params + column_params + window, counts
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

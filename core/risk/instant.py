@@ -26,14 +26,13 @@ from django.db import connection
 from django.db.models.signals import post_save
 from django.utils import timezone
 
-from core.audit.models import AuditEntry
 from core.audit.services import audit_entry
 from core.borrowers.models import Borrower, Consent
 from core.borrowers.services import PreparedBorrower, registration_audit_data
 from core.errors import Conflict
+from core.inserts import insert_all
 from core.risk.collect import (
-    application_counts,
-    collected_store,
+    application_counts_query,
     connector_configs,
     features_gather,
     json_ready,
@@ -55,19 +54,21 @@ from core.risk.services import (
 
 logger = logging.getLogger(__name__)
 
-# Everything but the counts, in one round trip. The ids are taken now so
-# that the rows can reference each other and the challenger bucket (a hash
-# of the application id) is known before anything is written; a fallback
-# to the general path leaves a gap in the sequences, nothing else.
+# Everything the decision reads, in one round trip. The ids are taken now
+# so that the rows can reference each other and the challenger bucket (a
+# hash of the application id) is known before anything is written; a
+# fallback to the general path leaves a gap in the sequences, nothing else.
 _CONTEXT = """
 SELECT
-    (SELECT id FROM borrowers_borrower WHERE id_number_index = %(id_index)s),
-    (SELECT id FROM risk_application WHERE external_ref = %(external_ref)s),
+    (SELECT id FROM borrowers_borrower WHERE id_number_index = %s),
+    (SELECT id FROM risk_application WHERE external_ref = %s),
+    (SELECT status FROM products_productversion WHERE id = %s),
     (SELECT coalesce(json_agg(json_build_array(id, status, challenger_share)), '[]')
      FROM risk_rulesetversion WHERE status IN ('active', 'challenger')),
     (SELECT coalesce(json_agg(row_to_json(s)), '[]') FROM risk_connectorsetting s),
     nextval(pg_get_serial_sequence('borrowers_borrower', 'id')),
-    nextval(pg_get_serial_sequence('risk_application', 'id'))
+    nextval(pg_get_serial_sequence('risk_application', 'id')),
+    ({counts})
 """
 
 # Rule-set versions are immutable once submitted; only their status and
@@ -104,27 +105,8 @@ def instant_decide(
     same ID number or external reference first (roll back, then take the
     general path).
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CONTEXT,
-            {
-                "id_index": prepared.borrower.id_number_index,
-                "external_ref": external_ref or None,
-            },
-        )
-        on_file, ref_taken, versions, settings, borrower_id, application_id = (
-            cursor.fetchone()
-        )
-    if on_file is not None or ref_taken is not None:
-        return None
-    champion, challenger = _versions(_json(versions))
-    if champion is None:
-        raise Conflict("no active rule set: approve one first")
-
     borrower = prepared.borrower
-    borrower.pk = borrower_id
     application = Application(
-        pk=application_id,
         borrower=borrower,
         product_version=product_version,
         amount=amount,
@@ -136,15 +118,42 @@ def instant_decide(
         submitted_at=timezone.now(),
         created_by=actor,
     )
+    counting, count_params, counts = application_counts_query(application, borrower)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CONTEXT.format(counts=counting or "SELECT '{}'::json"),
+            [
+                borrower.id_number_index,
+                external_ref or None,
+                product_version.pk,
+                *count_params,
+            ],
+        )
+        (
+            on_file,
+            ref_taken,
+            product_status,
+            versions,
+            settings,
+            borrower.pk,
+            application.pk,
+            counted,
+        ) = cursor.fetchone()
+    if on_file is not None or ref_taken is not None or product_status != "active":
+        return None
+    champion, challenger = _versions(_json(versions))
+    if champion is None:
+        raise Conflict("no active rule set: approve one first")
+    counts.update(_json(counted))
+    application.borrower_id = borrower.pk
+
     collected = features_gather(
         application=application,
         borrower=borrower,
         declared=declared,
-        configs=connector_configs(
-            ConnectorSetting(**row) for row in _json(settings)
-        ),
+        configs=connector_configs(ConnectorSetting(**row) for row in _json(settings)),
         cached={},  # a borrower new to the lender has no cached answers
-        counts=application_counts(application, borrower),
+        counts=counts,
     )
     decisions = decisions_build(
         application, champion, challenger, json_ready(collected.features), collected
@@ -152,39 +161,40 @@ def instant_decide(
     effective = next(d for d in decisions if d.effective)
     application_state_set(application, effective)
 
-    Borrower.objects.bulk_create([borrower])
-    Consent.objects.bulk_create(
-        Consent(borrower_id=borrower.pk, **row) for row in prepared.consents
+    consents = [Consent(borrower_id=borrower.pk, **row) for row in prepared.consents]
+    audit = [
+        audit_entry(
+            actor=actor,
+            action="borrower.registered",
+            object_type="borrower",
+            object_id=borrower.pk,
+            data=registration_audit_data(prepared),
+        ),
+        audit_entry(
+            actor=actor,
+            action="application.submitted",
+            object_type="application",
+            object_id=application.pk,
+            data=submitted_audit_data(amount, term, application.channel),
+        ),
+        audit_entry(
+            actor=actor,
+            action="application.decided",
+            object_type="application",
+            object_id=application.pk,
+            data=decided_audit_data(effective),
+        ),
+    ]
+    insert_all(
+        [borrower],
+        consents,
+        [application],
+        collected.calls,
+        collected.results,
+        decisions,
+        audit,
     )
-    Application.objects.bulk_create([application])
-    collected_store(collected)
-    Decision.objects.bulk_create(decisions)
-    AuditEntry.objects.bulk_create(
-        [
-            audit_entry(
-                actor=actor,
-                action="borrower.registered",
-                object_type="borrower",
-                object_id=borrower.pk,
-                data=registration_audit_data(prepared),
-            ),
-            audit_entry(
-                actor=actor,
-                action="application.submitted",
-                object_type="application",
-                object_id=application.pk,
-                data=submitted_audit_data(amount, term, application.channel),
-            ),
-            audit_entry(
-                actor=actor,
-                action="application.decided",
-                object_type="application",
-                object_id=application.pk,
-                data=decided_audit_data(effective),
-            ),
-        ]
-    )
-    # bulk_create sends no signals: send the one the outbox listens to, in
+    # insert_all sends no signals: send the one the outbox listens to, in
     # this transaction, as a save of the decided application would.
     post_save.send(
         sender=Application,

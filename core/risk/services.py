@@ -648,7 +648,9 @@ def decisions_build(
     decisions, the one that sets the application's state marked effective
     (the challenger's for its share of traffic, by stable bucket)."""
     decisions = [
-        _decision_build(application, champion, DecisionRole.CHAMPION, snapshot, collected)
+        _decision_build(
+            application, champion, DecisionRole.CHAMPION, snapshot, collected
+        )
     ]
     if challenger is not None:
         decisions.append(

@@ -1,0 +1,271 @@
+"""The instant call's one pass stores exactly what the general path stores.
+
+The same applicant applies to two lenders set up alike: at lender A through
+``application_instant`` (a new borrower: core.risk.instant's one pass), at
+lender B through ``borrower_register`` and ``application_submit`` (the
+general path, as the console and the two-step API use). Every stored row
+must match, but for ids and times.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from apiv1.models import OutboxEvent
+from apiv1.services import api_application_submit, application_instant
+from core.audit.models import AuditEntry
+from core.borrowers.fields import keyring
+from core.borrowers.models import Borrower, Consent
+from core.borrowers.services import borrower_register
+from core.errors import Conflict
+from core.risk.models import (
+    Application,
+    ConnectorCall,
+    ConnectorResult,
+    ConnectorSetting,
+    Decision,
+)
+from core.risk.services import (
+    ruleset_challenger_set,
+    ruleset_create,
+    ruleset_version_submit,
+)
+from tests.apiv1.factories import api_policy, borrower_body
+from tests.core.risk.factories import activate
+
+pytestmark = pytest.mark.django_db
+
+TERMS = {
+    "product_code": "working-capital",
+    "amount": Decimal("10000.00"),
+    "term": 6,
+    "purpose": "stock",
+    "channel": "mini-program",
+    "declared": {"declared_income": 5000},
+}
+BORROWER_FIELDS = (
+    "kind",
+    "name",
+    "id_number_index",
+    "id_number_masked",
+    "mobile_index",
+    "mobile_masked",
+    "bank_card_index",
+    "bank_card_masked",
+    "province",
+    "city",
+    "address",
+    "monthly_income",
+    "employer",
+    "employment_years",
+    "birth_date",
+)
+APPLICATION_FIELDS = (
+    "amount",
+    "term",
+    "purpose",
+    "channel",
+    "external_ref",
+    "status",
+    "approved_amount",
+    "price_tier",
+    "annual_rate",
+    "decided_automatically",
+    "decision_seconds",
+    "created_by",
+)
+DECISION_FIELDS = (
+    "role",
+    "effective",
+    "features",
+    "feature_sources",
+    "connector_issues",
+    "rule_outcome",
+    "outcome",
+    "score",
+    "approved_amount",
+    "price_tier",
+    "annual_rate",
+    "reasons",
+    "rule_results",
+    "scorecard",
+    "ruleset_version__rule_set__name",
+    "ruleset_version__version",
+)
+
+
+def _alike(tenant, *, challenger_share: int | None) -> None:
+    """Default (sandbox) sources and the same rule sets at ``tenant``."""
+    with tenant_context(tenant):
+        ConnectorSetting.objects.all().delete()
+        activate(api_policy(), name="same-champion")
+        if challenger_share is not None:
+            policy = api_policy()  # stricter than the champion: it refuses
+            policy["rules"].append(
+                {
+                    "id": "R002",
+                    "name": "amount_cap",
+                    "condition": "amount > 5000",
+                    "outcome": "reject",
+                    "reason": "R002",
+                }
+            )
+            version = ruleset_create(
+                name="same-challenger", definition=policy, actor="maker"
+            )
+            ruleset_version_submit(version_id=version.pk, actor="maker")
+            ruleset_challenger_set(
+                version_id=version.pk, share=challenger_share, actor="checker"
+            )
+
+
+def _stored(tenant, borrower_id: int, application_id: int) -> dict[str, Any]:
+    """Everything the application left behind, ids and times taken out."""
+    with tenant_context(tenant):
+        borrower = Borrower.objects.get(pk=borrower_id)
+        application = Application.objects.select_related("product_version").get(
+            pk=application_id
+        )
+        ids = {str(borrower_id): "<borrower>", str(application_id): "<application>"}
+        audit = AuditEntry.objects.filter(
+            object_type__in=("borrower", "application"),
+            object_id__in=list(ids),
+        ).order_by("id")
+        ruleset_names = dict(
+            Decision.objects.filter(application=application).values_list(
+                "ruleset_version_id", "ruleset_version__rule_set__name"
+            )
+        )
+
+        def audit_data(data: dict[str, Any]) -> dict[str, Any]:
+            if "ruleset_version" in data:
+                data = {
+                    **data,
+                    "ruleset_version": ruleset_names[data["ruleset_version"]],
+                }
+            return data
+
+        events = OutboxEvent.objects.filter(
+            type="application.decided", payload__application_id=application_id
+        )
+        return {
+            "borrower": {f: getattr(borrower, f) for f in BORROWER_FIELDS},
+            "id_number": keyring().decrypt(borrower.id_number_cipher),
+            "mobile": keyring().decrypt(borrower.mobile_cipher),
+            "consents": list(
+                Consent.objects.filter(borrower=borrower).values(
+                    "purpose", "text_version", "channel", "withdrawn_at"
+                )
+            ),
+            "application": {
+                **{f: getattr(application, f) for f in APPLICATION_FIELDS},
+                "product": application.product_version.product_id,
+                "decided": application.decided_at is not None,
+            },
+            "decisions": list(
+                Decision.objects.filter(application=application)
+                .order_by("role")
+                .values(*DECISION_FIELDS)
+            ),
+            "calls": list(
+                ConnectorCall.objects.filter(application=application)
+                .order_by("connector")
+                .values("connector", "mode", "status", "cost", "detail")
+            ),
+            "results": list(
+                ConnectorResult.objects.filter(borrower=borrower)
+                .order_by("connector")
+                .values("connector", "mode", "features")
+            ),
+            "audit": [
+                (e.actor, e.action, ids[e.object_id], audit_data(e.data)) for e in audit
+            ],
+            "events": [
+                {
+                    **e.payload,
+                    "application_id": ids[str(e.payload["application_id"])],
+                    "borrower_id": ids[str(e.payload["borrower_id"])],
+                }
+                for e in events
+            ],
+        }
+
+
+def _one_pass(tenant, body: dict[str, Any]) -> tuple[int, int, int]:
+    """Apply at ``tenant`` through the instant call; return ids and queries."""
+    with tenant_context(tenant), CaptureQueriesContext(connection) as queries:
+        result = application_instant(borrower=body, terms=dict(TERMS), actor="api:x")
+    assert result.repeat_applicant is False
+    return result.borrower.pk, result.application.pk, len(queries)
+
+
+def _general(tenant, body: dict[str, Any]) -> tuple[int, int]:
+    with tenant_context(tenant), transaction.atomic():
+        registration = borrower_register(**body, actor="api:x")
+        application = api_application_submit(
+            borrower=registration.borrower, terms=dict(TERMS), actor="api:x"
+        )
+    return registration.borrower.pk, application.pk
+
+
+@pytest.mark.parametrize("challenger_share", [None, 0, 100])
+def test_one_pass_stores_what_the_general_path_stores(
+    tenant_a, tenant_b, challenger_share
+):
+    for tenant in (tenant_a, tenant_b):
+        _alike(tenant, challenger_share=challenger_share)
+    body = borrower_body(bank_card="6222021234567890123")
+
+    *fast, queries = _one_pass(tenant_a, body)
+    general = _general(tenant_b, body)
+
+    one_pass, reference = _stored(tenant_a, *fast), _stored(tenant_b, *general)
+    assert one_pass == reference
+    assert len(reference["decisions"]) == (1 if challenger_share is None else 2)
+    assert reference["calls"] and reference["audit"]
+    # The point of the one pass: a handful of statements, not one per row.
+    assert queries <= 8, queries
+
+
+def test_a_repeat_applicant_takes_the_general_path(tenant_a):
+    _alike(tenant_a, challenger_share=None)
+    body = borrower_body()
+
+    first_borrower, first_application, _ = _one_pass(tenant_a, body)
+    with tenant_context(tenant_a):
+        again = application_instant(borrower=body, terms=dict(TERMS), actor="api:x")
+
+    assert again.repeat_applicant is True
+    assert again.borrower.pk == first_borrower
+    assert again.application.pk != first_application
+    with tenant_context(tenant_a):
+        assert (
+            Borrower.objects.filter(
+                id_number_index=again.borrower.id_number_index
+            ).count()
+            == 1
+        )
+        assert AuditEntry.objects.filter(action="borrower.repeat_applicant").exists()
+
+
+def test_a_replayed_external_ref_returns_the_first_application(tenant_a):
+    _alike(tenant_a, challenger_share=None)
+    terms = {**TERMS, "external_ref": "partner-77"}
+    body = borrower_body()
+
+    with tenant_context(tenant_a):
+        first = application_instant(borrower=body, terms=terms, actor="api:x")
+        again = application_instant(borrower=body, terms=terms, actor="api:x")
+        borrowers = Borrower.objects.count()
+        with pytest.raises(Conflict):  # another borrower cannot take it over
+            application_instant(borrower=borrower_body(), terms=terms, actor="api:x")
+
+        assert again.application.pk == first.application.pk
+        assert Application.objects.filter(external_ref="partner-77").count() == 1
+        assert Borrower.objects.count() == borrowers  # the refused one left nothing
