@@ -64,32 +64,47 @@ def usage_flush(schema: str | None = None) -> None:
 
     Counts that could not be stored stay pending for the next flush.
     """
+    for key, counts in _stored(_taken(schema)).items():
+        logger.warning("api usage not stored yet", extra={"tenant": key[0]})
+        with _lock:
+            again = _pending.setdefault(key, [0, 0, 0])
+            for index, value in enumerate(counts):
+                again[index] += value
+
+
+def _taken(schema: str | None) -> dict[tuple[str, date], list[int]]:
     global _last_flush
     with _lock:
-        if schema is None:
-            taken = dict(_pending)
-            _pending.clear()
-            _last_flush = time.monotonic()
-        else:
-            taken = {k: _pending.pop(k) for k in list(_pending) if k[0] == schema}
+        if schema is not None:
+            return {k: _pending.pop(k) for k in list(_pending) if k[0] == schema}
+        taken = dict(_pending)
+        _pending.clear()
+        _last_flush = time.monotonic()
+        return taken
+
+
+def _stored(
+    taken: dict[tuple[str, date], list[int]],
+) -> dict[tuple[str, date], list[int]]:
+    """Upsert each lender's counts; return those that failed."""
+    failed = {}
     for (name, day), counts in taken.items():
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 table = f"{connection.ops.quote_name(name)}.apiv1_apiusageday"
                 cursor.execute(_UPSERT.format(table=table), [day, *counts])
         except DatabaseError:  # metering never fails the call it meters
-            logger.warning("api usage not stored yet", exc_info=True)
-            with _lock:
-                again = _pending.setdefault((name, day), [0, 0, 0])
-                for index, value in enumerate(counts):
-                    again[index] += value
+            failed[(name, day)] = counts
+    return failed
 
 
 def _flush_at_exit() -> None:
+    """Store what is pending as the process ends; quietly, as by then the
+    database (or the log stream) may be gone."""
     try:
-        usage_flush()
-    except Exception:
-        logger.warning("api usage lost at exit", exc_info=True)
+        _stored(_taken(None))
+    except Exception:  # noqa: BLE001 - the process is ending anyway
+        pass
 
 
 atexit.register(_flush_at_exit)

@@ -100,6 +100,13 @@ DECISION_FIELDS = (
 )
 
 
+def _applicant(**overrides: Any) -> dict[str, Any]:
+    """A borrower as the API hands it on (money parsed to Decimal)."""
+    body = borrower_body(**overrides)
+    body["monthly_income"] = Decimal(body["monthly_income"])
+    return body
+
+
 def _alike(tenant, *, challenger_share: int | None) -> None:
     """Default (sandbox) sources and the same rule sets at ``tenant``."""
     with tenant_context(tenant):
@@ -197,12 +204,18 @@ def _stored(tenant, borrower_id: int, application_id: int) -> dict[str, Any]:
         }
 
 
-def _one_pass(tenant, body: dict[str, Any]) -> tuple[int, int, int]:
+def _one_pass(tenant, body: dict[str, Any]) -> tuple[int, int, list[str]]:
     """Apply at ``tenant`` through the instant call; return ids and queries."""
     with tenant_context(tenant), CaptureQueriesContext(connection) as queries:
         result = application_instant(borrower=body, terms=dict(TERMS), actor="api:x")
     assert result.repeat_applicant is False
-    return result.borrower.pk, result.application.pk, len(queries)
+    # Tests set the schema per cursor and nest transactions in savepoints.
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SET search_path", "SAVEPOINT", "RELEASE"))
+    ]
+    return result.borrower.pk, result.application.pk, statements
 
 
 def _general(tenant, body: dict[str, Any]) -> tuple[int, int]:
@@ -220,22 +233,24 @@ def test_one_pass_stores_what_the_general_path_stores(
 ):
     for tenant in (tenant_a, tenant_b):
         _alike(tenant, challenger_share=challenger_share)
-    body = borrower_body(bank_card="6222021234567890123")
+    body = _applicant(bank_card="6222021234567890128")
 
-    *fast, queries = _one_pass(tenant_a, body)
+    *fast, statements = _one_pass(tenant_a, body)
     general = _general(tenant_b, body)
 
     one_pass, reference = _stored(tenant_a, *fast), _stored(tenant_b, *general)
     assert one_pass == reference
     assert len(reference["decisions"]) == (1 if challenger_share is None else 2)
     assert reference["calls"] and reference["audit"]
-    # The point of the one pass: a handful of statements, not one per row.
-    assert queries <= 8, queries
+    # The point of the one pass: a handful of statements, not one per row:
+    # the product, the context read, the rule-set versions when not cached
+    # yet (one each), the insert of every row, the outbox event.
+    assert len(statements) <= 6, "\n".join(s[:90] for s in statements)
 
 
 def test_a_repeat_applicant_takes_the_general_path(tenant_a):
     _alike(tenant_a, challenger_share=None)
-    body = borrower_body()
+    body = _applicant()
 
     first_borrower, first_application, _ = _one_pass(tenant_a, body)
     with tenant_context(tenant_a):
@@ -257,14 +272,14 @@ def test_a_repeat_applicant_takes_the_general_path(tenant_a):
 def test_a_replayed_external_ref_returns_the_first_application(tenant_a):
     _alike(tenant_a, challenger_share=None)
     terms = {**TERMS, "external_ref": "partner-77"}
-    body = borrower_body()
+    body = _applicant()
 
     with tenant_context(tenant_a):
         first = application_instant(borrower=body, terms=terms, actor="api:x")
         again = application_instant(borrower=body, terms=terms, actor="api:x")
         borrowers = Borrower.objects.count()
         with pytest.raises(Conflict):  # another borrower cannot take it over
-            application_instant(borrower=borrower_body(), terms=terms, actor="api:x")
+            application_instant(borrower=_applicant(), terms=terms, actor="api:x")
 
         assert again.application.pk == first.application.pk
         assert Application.objects.filter(external_ref="partner-77").count() == 1
