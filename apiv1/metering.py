@@ -72,6 +72,13 @@ def usage_flush(schema: str | None = None) -> None:
                 again[index] += value
 
 
+def usage_pending_clear() -> None:
+    """Forget the counts not stored yet (tests: their transactions rolled
+    back the calls they count)."""
+    with _lock:
+        _pending.clear()
+
+
 def _taken(schema: str | None) -> dict[tuple[str, date], list[int]]:
     global _last_flush
     with _lock:

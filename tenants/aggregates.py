@@ -156,7 +156,12 @@ def _month_start(today: datetime.date) -> datetime.date:
 
 
 def api_volume(tenant: Tenant, today: datetime.date) -> ApiUsage | None:
-    """Return this month's API calls of the lender (metered per day)."""
+    """Return this month's API calls of the lender (metered per day; this
+    process's pending counts stored first, other processes' up to
+    apiv1.metering.FLUSH_SECONDS late)."""
+    from apiv1.metering import usage_flush
+
+    usage_flush(tenant.schema_name)
     table = _regclass(tenant.schema_name, "apiv1_apiusageday")
     if table is None:
         return None

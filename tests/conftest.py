@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from apiv1.metering import usage_pending_clear
 from tenants import services
 from tenants.middleware import route_cache_clear
 from tenants.models import Tenant
@@ -45,6 +46,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _public_schema_between_tests() -> Iterator[None]:
     route_cache_clear()
+    usage_pending_clear()
     yield
     connection.set_schema_to_public()
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
@@ -139,10 +140,13 @@ def _stored(tenant, borrower_id: int, application_id: int) -> dict[str, Any]:
         application = Application.objects.select_related("product_version").get(
             pk=application_id
         )
-        ids = {str(borrower_id): "<borrower>", str(application_id): "<application>"}
+        names = {
+            ("borrower", str(borrower_id)): "<borrower>",
+            ("application", str(application_id)): "<application>",
+        }
         audit = AuditEntry.objects.filter(
-            object_type__in=("borrower", "application"),
-            object_id__in=list(ids),
+            Q(object_type="borrower", object_id=str(borrower_id))
+            | Q(object_type="application", object_id=str(application_id))
         ).order_by("id")
         ruleset_names = dict(
             Decision.objects.filter(application=application).values_list(
@@ -191,13 +195,19 @@ def _stored(tenant, borrower_id: int, application_id: int) -> dict[str, Any]:
                 .values("connector", "mode", "features")
             ),
             "audit": [
-                (e.actor, e.action, ids[e.object_id], audit_data(e.data)) for e in audit
+                (
+                    e.actor,
+                    e.action,
+                    names[(e.object_type, e.object_id)],
+                    audit_data(e.data),
+                )
+                for e in audit
             ],
             "events": [
                 {
                     **e.payload,
-                    "application_id": ids[str(e.payload["application_id"])],
-                    "borrower_id": ids[str(e.payload["borrower_id"])],
+                    "application_id": e.payload["application_id"] == application_id,
+                    "borrower_id": e.payload["borrower_id"] == borrower_id,
                 }
                 for e in events
             ],
