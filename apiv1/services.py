@@ -26,7 +26,11 @@ from core.borrowers.services import actor_check, borrower_prepare, borrower_regi
 from core.errors import DomainError, InvalidInput, NotFound
 from core.loans import services as loans
 from core.loans.models import PaymentInstruction
-from core.products.selectors import product_version_active
+from core.products.selectors import (
+    product_version_active,
+    product_version_active_cached,
+    product_version_cache_drop,
+)
 from core.risk.instant import instant_decide
 from core.risk.models import Application, Decision
 from core.risk.services import application_check, application_submit
@@ -93,14 +97,7 @@ def application_instant(
         actor = actor_check(actor)
         prepared = borrower_prepare(**borrower)
     with fields_under("application"):
-        version = product_version_active(code=terms["product_code"])
-        actor, declared = application_check(
-            product_version=version,
-            amount=terms["amount"],
-            term=terms["term"],
-            declared=terms.get("declared") or {},
-            actor=actor,
-        )
+        version, actor, declared = _instant_terms_check(terms, actor)
     try:
         with transaction.atomic():
             instant = instant_decide(
@@ -116,7 +113,9 @@ def application_instant(
             )
     except IntegrityError:
         instant = None  # a concurrent request registered this borrower first
-    if instant is not None:
+    if instant is None:
+        product_version_cache_drop(code=terms["product_code"])  # maybe stale
+    else:
         return InstantResult(
             instant.borrower, False, instant.application, instant.decision
         )
@@ -130,6 +129,32 @@ def application_instant(
     return InstantResult(
         registration.borrower, registration.repeat_applicant, application
     )
+
+
+def _instant_terms_check(
+    terms: dict[str, Any], actor: str
+) -> tuple[Any, str, dict[str, Any]]:
+    """Check the terms against the product's active version (from the
+    process cache; checked again against the current version if refused,
+    in case the cached one was superseded). Return the version, the actor
+    and the declared features."""
+    version, cached = product_version_active_cached(code=terms["product_code"])
+    while True:
+        try:
+            actor, declared = application_check(
+                product_version=version,
+                amount=terms["amount"],
+                term=terms["term"],
+                declared=terms.get("declared") or {},
+                actor=actor,
+            )
+        except InvalidInput:
+            if not cached:
+                raise
+            product_version_cache_drop(code=terms["product_code"])
+            version, cached = product_version_active_cached(code=terms["product_code"])
+            continue
+        return version, actor, declared
 
 
 @contextmanager

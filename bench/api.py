@@ -287,7 +287,31 @@ def _analyze() -> None:
     connection.close()
 
 
-def single_run(base: str, headers: dict) -> dict:
+def _cpu_seconds(web_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the web workers, PostgreSQL and the load
+    tool (this process's finished children)."""
+    import resource
+
+    import psutil
+
+    def used(process: psutil.Process) -> float:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            return 0.0
+        return times.user + times.system
+
+    web = psutil.Process(web_pid)
+    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "web": used(web) + sum(used(c) for c in web.children(recursive=True)),
+        "postgres": sum(used(p) for p in postgres),
+        "load_tool": children.ru_utime + children.ru_stime,
+    }
+
+
+def single_run(base: str, headers: dict, web_pid: int) -> dict:
     """Post instant applications for SECONDS after a warm-up; with wrk when
     the machine has it (a C load tool: the client then costs little of the
     CPU the server shares), otherwise with httpx threads."""
@@ -296,9 +320,15 @@ def single_run(base: str, headers: dict) -> dict:
         path = f"/api/{path}/applications/instant"
         _wrk(origin, headers, WARMUP_SECONDS, path, "2000000")
         _analyze()
+        before = _cpu_seconds(web_pid)
         result = _wrk(origin, headers, SECONDS, path, "4000000")
+        after = _cpu_seconds(web_pid)
         ok = result["requests"] - result["non_2xx"] - result["socket_errors"]
         return {
+            "cpu_ms_per_call": {
+                name: round(1000 * (after[name] - before[name]) / max(ok, 1), 2)
+                for name in after
+            },
             "client": "wrk",
             "requests": ok,
             "failures": result["non_2xx"] + result["socket_errors"],
@@ -431,7 +461,7 @@ def main() -> None:
         _wait_ready(base, headers)
         read = read_rps(base, headers)
         print(f"read (GET /products/{{code}}, {CLIENTS} clients): {read:.0f} rps")
-        single = single_run(base, headers)
+        single = single_run(base, headers, processes[0].pid)
         print(
             f"single (instant application, {single['client']}, {CLIENTS} clients, "
             f"{SECONDS:.0f} s): "
@@ -441,6 +471,8 @@ def main() -> None:
             f"outcomes {single['outcomes']}",
             flush=True,
         )
+        if "cpu_ms_per_call" in single:
+            print(f"single: CPU ms per call {single['cpu_ms_per_call']}", flush=True)
         batch = batch_run(base, headers)
         print(
             f"batch ({batch['batches']} x {BATCH_SIZE}, Celery worker -c 2): "

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Model
+from psycopg2.extras import Json
 
 
 def insert_all(*groups: Sequence[Model]) -> None:
@@ -42,18 +43,73 @@ def insert_all(*groups: Sequence[Model]) -> None:
             row._state.db = connection.alias
 
 
+# Field classes whose value PostgreSQL's driver takes as the instance holds
+# it (Django's own preparation is the identity for them on PostgreSQL);
+# any other field, a subclass included, goes through the field.
+_AS_IS = frozenset(
+    {
+        models.AutoField,
+        models.BigAutoField,
+        models.BigIntegerField,
+        models.BooleanField,
+        models.CharField,
+        models.DateField,
+        models.DateTimeField,
+        models.DecimalField,
+        models.EmailField,
+        models.ForeignKey,
+        models.IntegerField,
+        models.PositiveIntegerField,
+        models.PositiveSmallIntegerField,
+        models.SlugField,
+        models.SmallIntegerField,
+        models.TextField,
+        models.URLField,
+    }
+)
+_AS_IS_VALUE, _JSON, _FIELD = 0, 1, 2
+_plans: dict[tuple[type[Model], bool], tuple[str, list[tuple[str, int, Any]]]] = {}
+
+
+def _plan(model: type[Model], with_pk: bool) -> tuple[str, list[tuple[str, int, Any]]]:
+    """Return the column list and, per column, how to read its value."""
+    key = (model, with_pk)
+    if key not in _plans:
+        quote = connection.ops.quote_name
+        fields = [
+            f for f in model._meta.concrete_fields if with_pk or not f.primary_key
+        ]
+        steps = []
+        for f in fields:
+            stamped = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+            if type(f) in _AS_IS and not stamped:
+                steps.append((f.attname, _AS_IS_VALUE, f))
+            elif type(f) is models.JSONField and f.encoder is None:
+                steps.append((f.attname, _JSON, f))
+            else:
+                steps.append((f.attname, _FIELD, f))
+        columns = ", ".join(quote(f.column) for f in fields)
+        _plans[key] = (columns, steps)
+    return _plans[key]
+
+
 def _insert(rows: Sequence[Model], params: list[Any]) -> str:
-    opts = type(rows[0])._meta
-    quote = connection.ops.quote_name
+    model = type(rows[0])
     with_pk = rows[0].pk is not None
-    fields = [f for f in opts.concrete_fields if with_pk or not f.primary_key]
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    columns, steps = _plan(model, with_pk)
     for row in rows:
-        if type(row)._meta is not opts or (row.pk is not None) != with_pk:
+        if type(row) is not model or (row.pk is not None) != with_pk:
             raise ValueError("a group holds rows of one model, all with ids or none")
-        params.extend(
-            f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields
-        )
-    columns = ", ".join(quote(f.column) for f in fields)
+        for attname, how, field in steps:
+            if how == _AS_IS_VALUE:
+                params.append(getattr(row, attname))
+            elif how == _JSON and getattr(row, attname) is not None:
+                params.append(Json(getattr(row, attname)))
+            else:
+                params.append(
+                    field.get_db_prep_save(field.pre_save(row, True), connection)
+                )
+    placeholders = "(" + ", ".join(["%s"] * len(steps)) + ")"
     values = ", ".join([placeholders] * len(rows))
-    return f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES {values}"
+    table = connection.ops.quote_name(model._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) VALUES {values}"

@@ -15,6 +15,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from apiv1.metering import usage_pending_clear
+from core.products.selectors import product_version_cache_clear
 from tenants import services
 from tenants.middleware import route_cache_clear
 from tenants.models import Tenant
@@ -47,6 +48,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _public_schema_between_tests() -> Iterator[None]:
     route_cache_clear()
     usage_pending_clear()
+    product_version_cache_clear()
     yield
     connection.set_schema_to_public()
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import calendar
+import time
 from datetime import date
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from core.errors import NotFound
@@ -29,6 +31,41 @@ def product_version_active(*, code: str) -> ProductVersion:
             f"product {code} has no active version", fields={"product_code": code}
         )
     return version
+
+
+# (schema, code) -> (monotonic expiry, version). A version's terms never
+# change once active (maker-checker); only which version is active does.
+_ACTIVE: dict[tuple[str, str], tuple[float, ProductVersion]] = {}
+ACTIVE_CACHE_SECONDS = 30.0
+
+
+def product_version_active_cached(*, code: str) -> tuple[ProductVersion, bool]:
+    """Return the version of ``code`` active at most ACTIVE_CACHE_SECONDS
+    ago, and whether it came from this process's cache; raise NotFound.
+
+    A cached version may have been superseded since: a caller that stores
+    something under it must confirm it is still active in the same
+    transaction (core.risk.instant's context read does), and may call
+    ``product_version_active`` for the current one.
+    """
+    key = (connection.schema_name, code)
+    now = time.monotonic()
+    cached = _ACTIVE.get(key)
+    if cached and cached[0] > now:
+        return cached[1], True
+    version = product_version_active(code=code)
+    if len(_ACTIVE) > 1024:
+        _ACTIVE.clear()
+    _ACTIVE[key] = (now + ACTIVE_CACHE_SECONDS, version)
+    return version, False
+
+
+def product_version_cache_drop(*, code: str) -> None:
+    _ACTIVE.pop((connection.schema_name, code), None)
+
+
+def product_version_cache_clear() -> None:
+    _ACTIVE.clear()
 
 
 def product_list() -> QuerySet[Product]:
