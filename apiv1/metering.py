@@ -1,26 +1,31 @@
 """Count each lender's API calls per day, with client and server errors.
 
 Each authenticated call is counted in the process, against the lender's
-schema (the API key selected it), after the operation answered; the
-counts are added to the day's row by one upsert per lender at most every
-FLUSH_SECONDS, not one per call (a write per call would cost the API a
+schema (the API key selected it), after the operation answered. A daemon
+thread of each worker process adds the counts to each lender's day row
+every FLUSH_SECONDS, one upsert per lender, on its own connection: the
+request path does no write for metering (a write per call cost the API a
 statement and a commit on every request). ``usage_flush`` also runs at
-process exit and before this process reads the counts. What a killed
-worker had not flushed, at most FLUSH_SECONDS of its calls, is lost:
-the counts are for the console and the health view, not for billing.
-Calls refused before a key was accepted (401) belong to no lender and
-are not counted.
+process exit and before a reader in this process reads the counts; other
+processes' counts are up to FLUSH_SECONDS late. What a killed worker had
+not stored, at most FLUSH_SECONDS of its calls, is lost: the counts are
+for the console and the health view, not for billing. Calls refused
+before a key was accepted (401) belong to no lender and are not counted.
+Tests run without the thread (settings.API_USAGE_FLUSH_THREAD) and read
+through the flushing readers.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from datetime import date
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -43,20 +48,41 @@ ON CONFLICT (day) DO UPDATE SET
 # (schema, day) -> [requests, client errors, server errors], not yet stored
 _pending: dict[tuple[str, date], list[int]] = {}
 _lock = threading.Lock()
-_last_flush = time.monotonic()
+_flusher_pid: int | None = None
 
 
 def usage_count(status: int) -> None:
-    """Count one call answered with ``status`` for the connection's schema;
-    store the counts if FLUSH_SECONDS have passed since the last time."""
+    """Count one call answered with ``status`` for the connection's schema."""
     key = (connection.schema_name, timezone.localdate())
     with _lock:
         counts = _pending.setdefault(key, [0, 0, 0])
         counts[0] += 1
         counts[1] += int(400 <= status < 500)
         counts[2] += int(status >= 500)
-    if time.monotonic() - _last_flush >= FLUSH_SECONDS:
-        usage_flush()
+    if _flusher_pid != os.getpid() and settings.API_USAGE_FLUSH_THREAD:
+        _flusher_start()
+
+
+def _flusher_start() -> None:
+    """Start this process's flushing thread (once per process: a forked
+    worker starts its own)."""
+    global _flusher_pid
+    with _lock:
+        if _flusher_pid == os.getpid():
+            return
+        _flusher_pid = os.getpid()
+    threading.Thread(target=_flush_every, name="api-usage", daemon=True).start()
+
+
+def _flush_every() -> None:
+    while True:
+        time.sleep(FLUSH_SECONDS)
+        try:
+            usage_flush()
+        except Exception:
+            logger.warning("api usage flush failed", exc_info=True)
+        finally:
+            connection.close_if_unusable_or_obsolete()
 
 
 def usage_flush(schema: str | None = None) -> None:
@@ -80,13 +106,11 @@ def usage_pending_clear() -> None:
 
 
 def _taken(schema: str | None) -> dict[tuple[str, date], list[int]]:
-    global _last_flush
     with _lock:
         if schema is not None:
             return {k: _pending.pop(k) for k in list(_pending) if k[0] == schema}
         taken = dict(_pending)
         _pending.clear()
-        _last_flush = time.monotonic()
         return taken
 
 
@@ -126,7 +150,10 @@ class ApiUsageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if request.path.startswith(API_PREFIX) and _in_lender_schema():
-            usage_count(response.status_code)
+            try:
+                usage_count(response.status_code)
+            except Exception:
+                logger.warning("api usage not counted", exc_info=True)
         return response
 
 

@@ -33,12 +33,17 @@ from core.products.selectors import (
 )
 from core.risk.instant import instant_decide
 from core.risk.models import Application, Decision
-from core.risk.services import application_check, application_submit
+from core.risk.services import (
+    application_check,
+    application_for_ref,
+    application_submit,
+)
 from tenants.guards import lending_allowed_check
 
 logger = logging.getLogger(__name__)
 
 BATCH_LIMIT = 500
+CENT = Decimal("0.01")
 BATCH_CHUNK = 50
 
 
@@ -113,12 +118,21 @@ def application_instant(
             )
     except IntegrityError:
         instant = None  # a concurrent request registered this borrower first
-    if instant is None:
-        product_version_cache_drop(code=terms["product_code"])  # maybe stale
-    else:
+    if instant is not None:
         return InstantResult(
             instant.borrower, False, instant.application, instant.decision
         )
+    product_version_cache_drop(code=terms["product_code"])  # maybe stale
+    if terms.get("external_ref"):
+        # A replay returns the first application without recording the
+        # registration (consents, audit) again.
+        replayed = application_for_ref(
+            external_ref=terms["external_ref"],
+            id_number_index=prepared.borrower.id_number_index,
+            declared=declared,
+        )
+        if replayed is not None:
+            return InstantResult(replayed.borrower, True, replayed)
     with transaction.atomic():
         with fields_under("borrower"):
             registration = borrower_register(**borrower, actor=actor)
@@ -197,7 +211,7 @@ def _item_decide(batch_id: int, index: int, item: dict[str, Any], actor: str) ->
         "application_id": application.pk,
         "borrower_id": result.borrower.pk,
         "status": application.status,
-        "approved_amount": str(application.approved_amount)
+        "approved_amount": str(application.approved_amount.quantize(CENT))
         if application.approved_amount is not None
         else None,
     }

@@ -165,6 +165,9 @@ ROOT_URLCONF = "config.urls_tenant"
 TENANT_LIMIT_SET_CALLS = not TESTING
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 TENANT_SPARE_POOL_SIZE = _int("TENANT_SPARE_POOL_SIZE", 3)
+# Each web process stores its API usage counts from a thread (apiv1.metering);
+# tests read them through the flushing readers instead.
+API_USAGE_FLUSH_THREAD = not TESTING
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",

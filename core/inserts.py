@@ -3,31 +3,38 @@
 Each group of unsaved instances of one model becomes an ``INSERT``; all
 but the last run as data-modifying CTEs of the last, which PostgreSQL
 executes exactly once each, in one statement: every row is stored or none
-is. Values go through the fields' own conversion (``pre_save`` for
-``auto_now_add``, ``get_db_prep_save`` for JSON and money), as the ORM's
-``bulk_create`` does; unlike it, no signals are sent and ids are not read
-back, so give each row that others reference its id beforehand (from its
-sequence). For the hot paths only: elsewhere use the ORM.
+is. Values the driver adapts itself (text, numbers, Decimal, dates, times,
+booleans, foreign keys) are passed as the instance holds them, JSON as
+psycopg2's Json, anything else through the field's own ``pre_save`` and
+``get_db_prep_save``. Unlike the ORM's ``bulk_create`` no signals are sent
+and ids are not read back, so give each row that others reference its id
+beforehand (from its sequence). For the hot paths only: elsewhere use the
+ORM.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
 from django.db.models import Model
+from django.utils import timezone
 from psycopg2.extras import Json
 
 
-def insert_all(*groups: Sequence[Model]) -> None:
+def insert_all(*groups: Sequence[Model], now: datetime | None = None) -> None:
     """Insert every instance of every non-empty group; raise IntegrityError
-    (nothing stored) if any row breaks a constraint."""
+    (nothing stored) if any row breaks a constraint. ``now`` (default: the
+    time of the call) stamps every ``auto_now`` and ``auto_now_add`` field:
+    the rows of one statement share one time."""
     statements: list[str] = []
     params: list[Any] = []
+    now = now or timezone.now()
     for rows in groups:
         if rows:
-            statements.append(_insert(rows, params))
+            statements.append(_insert(rows, params, now))
     if not statements:
         return
     *first, last = statements
@@ -67,7 +74,7 @@ _AS_IS = frozenset(
         models.URLField,
     }
 )
-_AS_IS_VALUE, _JSON, _FIELD = 0, 1, 2
+_AS_IS_VALUE, _JSON, _STAMP, _FIELD = 0, 1, 2, 3
 _plans: dict[tuple[type[Model], bool], tuple[str, list[tuple[str, int, Any]]]] = {}
 
 
@@ -82,7 +89,9 @@ def _plan(model: type[Model], with_pk: bool) -> tuple[str, list[tuple[str, int, 
         steps = []
         for f in fields:
             stamped = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-            if type(f) in _AS_IS and not stamped:
+            if stamped:
+                steps.append((f.attname, _STAMP, f))
+            elif type(f) in _AS_IS:
                 steps.append((f.attname, _AS_IS_VALUE, f))
             elif type(f) is models.JSONField and f.encoder is None:
                 steps.append((f.attname, _JSON, f))
@@ -93,7 +102,7 @@ def _plan(model: type[Model], with_pk: bool) -> tuple[str, list[tuple[str, int, 
     return _plans[key]
 
 
-def _insert(rows: Sequence[Model], params: list[Any]) -> str:
+def _insert(rows: Sequence[Model], params: list[Any], now: datetime) -> str:
     model = type(rows[0])
     with_pk = rows[0].pk is not None
     columns, steps = _plan(model, with_pk)
@@ -105,6 +114,9 @@ def _insert(rows: Sequence[Model], params: list[Any]) -> str:
                 params.append(getattr(row, attname))
             elif how == _JSON and getattr(row, attname) is not None:
                 params.append(Json(getattr(row, attname)))
+            elif how == _STAMP:
+                setattr(row, attname, now)
+                params.append(now)
             else:
                 params.append(
                     field.get_db_prep_save(field.pre_save(row, True), connection)

@@ -29,3 +29,13 @@ def lending_allowed_check() -> None:
         f"new loans cannot be approved or disbursed: {reason}",
         fields={"tenant": status or "unknown"},
     )
+
+
+def tenant_pk() -> int | None:
+    """Return the id of the tenant the connection is set to (None: public).
+
+    Per-process caches key by it as well as by schema: a lender closed and
+    made again under the same name gets a new id, so nothing cached for
+    the old one is served to the new one.
+    """
+    return getattr(getattr(connection, "tenant", None), "pk", None)

@@ -14,6 +14,7 @@ from core.policy.services import PricingCheck, pricing_check
 from core.pricing.apr import schedule_annualised_rate
 from core.pricing.schedule import Schedule, build_schedule
 from core.products.models import Product, ProductVersion, VersionStatus
+from tenants.guards import tenant_pk
 
 # Above this many terms only the ends and a few points between are priced.
 _ALL_TERMS_UP_TO = 60
@@ -35,7 +36,7 @@ def product_version_active(*, code: str) -> ProductVersion:
 
 # (schema, code) -> (monotonic expiry, version). A version's terms never
 # change once active (maker-checker); only which version is active does.
-_ACTIVE: dict[tuple[str, str], tuple[float, ProductVersion]] = {}
+_ACTIVE: dict[tuple[str, int | None, str], tuple[float, ProductVersion]] = {}
 ACTIVE_CACHE_SECONDS = 30.0
 
 
@@ -48,7 +49,7 @@ def product_version_active_cached(*, code: str) -> tuple[ProductVersion, bool]:
     transaction (core.risk.instant's context read does), and may call
     ``product_version_active`` for the current one.
     """
-    key = (connection.schema_name, code)
+    key = (connection.schema_name, tenant_pk(), code)
     now = time.monotonic()
     cached = _ACTIVE.get(key)
     if cached and cached[0] > now:
@@ -61,7 +62,7 @@ def product_version_active_cached(*, code: str) -> tuple[ProductVersion, bool]:
 
 
 def product_version_cache_drop(*, code: str) -> None:
-    _ACTIVE.pop((connection.schema_name, code), None)
+    _ACTIVE.pop((connection.schema_name, tenant_pk(), code), None)
 
 
 def product_version_cache_clear() -> None:

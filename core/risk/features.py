@@ -123,6 +123,8 @@ GENERIC_FEATURES = [
     _number(
         "declared_income",
         "Monthly income the applicant stated, CNY (unverified).",
+        "0",
+        "10000000",
         declarable=True,
     ),
     _flag(
@@ -292,7 +294,11 @@ def declared_check(raw: object) -> dict[str, Decimal | str | bool | None]:
         raise InvalidInput(
             "declared: features the applicant may not state", fields=errors
         )
-    return coerce_features(raw, list(raw))
+    try:
+        return coerce_features(raw, list(raw))
+    except InvalidInput as error:
+        fields = {f"declared.{name}": reason for name, reason in error.fields.items()}
+        raise InvalidInput("declared: invalid features", fields=fields) from None
 
 
 def coerce_value(feature: Feature, value: object) -> Decimal | str | bool | None:

@@ -51,6 +51,7 @@ from core.risk.services import (
     decisions_build,
     submitted_audit_data,
 )
+from tenants.guards import tenant_pk
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ SELECT
 
 # Rule-set versions are immutable once submitted; only their status and
 # challenger share change, and those come fresh from _CONTEXT each time.
-_VERSIONS: dict[tuple[str, int], RuleSetVersion] = {}
+_VERSIONS: dict[tuple[str, int | None, int], RuleSetVersion] = {}
 _VERSIONS_KEPT = 256
 
 
@@ -193,6 +194,7 @@ def instant_decide(
         collected.results,
         decisions,
         audit,
+        now=application.submitted_at,
     )
     # insert_all sends no signals: send the one the outbox listens to, in
     # this transaction, as a save of the decided application would.
@@ -230,7 +232,7 @@ def _versions(
 
 
 def _version(version_id: int) -> RuleSetVersion:
-    key = (connection.schema_name, version_id)
+    key = (connection.schema_name, tenant_pk(), version_id)
     version = _VERSIONS.get(key)
     if version is None:
         if len(_VERSIONS) >= _VERSIONS_KEPT:

@@ -55,7 +55,7 @@ from core.risk.models import (
 from core.risk.ruleset import Decision as RuleDecision
 from core.risk.ruleset import RuleSet as CompiledRuleSet
 from core.risk.ruleset import evaluate, validate_ruleset
-from tenants.guards import lending_allowed_check
+from tenants.guards import lending_allowed_check, tenant_pk
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ _STATUS_FOR = {
     "review": ApplicationStatus.IN_REVIEW,
     "reject": ApplicationStatus.REJECTED,
 }
-_COMPILED: dict[tuple[str, int], CompiledRuleSet] = {}
+_COMPILED: dict[tuple[str, int | None, int], CompiledRuleSet] = {}
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
@@ -86,7 +86,7 @@ def compiled(version: RuleSetVersion) -> CompiledRuleSet:
     # lower ceiling must not stop its past decisions from being replayed.
     if version.status == VersionStatus.DRAFT:
         return validate_ruleset(version.definition, rate_ceiling=Decimal(1))
-    key = (connection.schema_name, version.pk)
+    key = (connection.schema_name, tenant_pk(), version.pk)
     if key not in _COMPILED:
         _COMPILED[key] = validate_ruleset(version.definition, rate_ceiling=Decimal(1))
     return _COMPILED[key]
@@ -557,14 +557,41 @@ def submitted_audit_data(amount: Decimal, term: int, channel: str) -> dict[str, 
     return {"amount": str(amount), "term": term, "channel": channel}
 
 
+def application_for_ref(
+    *, external_ref: str, id_number_index: str, declared: Mapping[str, Any]
+) -> Application | None:
+    """Return the application made before under ``external_ref`` for the
+    borrower with this ID number (deciding it if a crash left it
+    deciding), or None if the reference is new; writes nothing else.
+
+    For callers that would otherwise register the borrower again before
+    ``application_submit`` recognised the replay. Raises Conflict if the
+    reference is another borrower's.
+    """
+    existing = (
+        Application.objects.select_related("borrower")
+        .filter(external_ref=external_ref)
+        .first()
+    )
+    if existing is None:
+        return None
+    if existing.borrower.id_number_index != id_number_index:
+        raise _ref_taken()
+    return _existing(existing, existing.borrower, dict(declared))
+
+
+def _ref_taken() -> Conflict:
+    return Conflict(
+        "external_ref belongs to another borrower's application",
+        fields={"external_ref": "taken"},
+    )
+
+
 def _existing(
     application: Application, borrower: Borrower, declared: dict[str, Any]
 ) -> Application:
     if application.borrower_id != borrower.pk:
-        raise Conflict(
-            "external_ref belongs to another borrower's application",
-            fields={"external_ref": "taken"},
-        )
+        raise _ref_taken()
     if application.status == ApplicationStatus.DECIDING:
         return application_decide(
             application_id=application.pk,

@@ -129,6 +129,7 @@ def test_a_batch_is_accepted_then_decided_with_results_to_poll(
     batch = polled.json()
     assert batch["status"] == "done" and batch["decided"] == 4
     assert [r.get("status") for r in batch["results"][:3]] == ["approved"] * 3
+    assert batch["results"][0]["approved_amount"] == "10000.00"  # two decimals
     assert batch["results"][3]["error"]["code"] == "invalid_input"
     with tenant_context(tenant_a):
         assert OutboxEvent.objects.filter(type="application.batch_completed").exists()
@@ -162,3 +163,30 @@ def test_an_instant_application_refused_on_its_terms_leaves_no_borrower(
     assert unknown.status_code == 404
     with tenant_context(tenant_a):
         assert (Borrower.objects.count(), Application.objects.count()) == before
+
+
+def test_a_refused_declared_feature_is_named_by_its_path(api_a, tiny_policy):
+    negative = api_a.post(
+        "/applications/instant",
+        {
+            "borrower": borrower_body(),
+            "application": {**TERMS, "declared": {"declared_income": -5}},
+        },
+    )
+    huge = api_a.post(
+        "/applications/instant",
+        {
+            "borrower": borrower_body(),
+            "application": {**TERMS, "declared": {"declared_income": "1e999999"}},
+        },
+    )
+
+    assert negative.status_code == 422, negative.content
+    assert list(negative.json()["error"]["fields"]) == [
+        "application.declared.declared_income"
+    ]
+    assert huge.status_code == 422, huge.content
+    assert (
+        "maximum"
+        in huge.json()["error"]["fields"]["application.declared.declared_income"]
+    )

@@ -286,7 +286,10 @@ def test_a_replayed_external_ref_returns_the_first_application(tenant_a):
 
     with tenant_context(tenant_a):
         first = application_instant(borrower=body, terms=terms, actor="api:x")
+        written = (Consent.objects.count(), AuditEntry.objects.count())
         again = application_instant(borrower=body, terms=terms, actor="api:x")
+        # A retry records nothing again: no consents, no audit entries.
+        assert (Consent.objects.count(), AuditEntry.objects.count()) == written
         borrowers = Borrower.objects.count()
         with pytest.raises(Conflict):  # another borrower cannot take it over
             application_instant(borrower=_applicant(), terms=terms, actor="api:x")
