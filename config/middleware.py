@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -50,3 +51,51 @@ class HealthMiddleware:
                 status=200 if ok else 503,
             )
         return self.get_response(request)
+
+
+class BrowserMiddleware:
+    """Run settings.BROWSER_MIDDLEWARE (sessions, CSRF, login, 2FA, messages)
+    for every path but the API's.
+
+    The API (``/api/``) authenticates each call by its key and keeps no
+    session, cookie or message: skipping that chain saves every API call
+    its cost. Order within the chain is as listed.
+    """
+
+    API_PREFIX = "/api/"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from django.conf import settings
+        from django.utils.module_loading import import_string
+
+        self.get_response = get_response
+        handler = get_response
+        viewers = []
+        for dotted in reversed(settings.BROWSER_MIDDLEWARE):
+            handler = import_string(dotted)(handler)
+            if hasattr(handler, "process_view"):
+                viewers.insert(0, handler.process_view)
+        self.browser = handler
+        # Django calls process_view only of MIDDLEWARE's own entries: pass it
+        # on (CSRF checks a POST there), in the chain's order.
+        self.viewers = viewers
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(self.API_PREFIX):
+            return self.get_response(request)
+        return self.browser(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        if request.path_info.startswith(self.API_PREFIX):
+            return None
+        for process_view in self.viewers:
+            response = process_view(request, view_func, view_args, view_kwargs)
+            if response is not None:
+                return response
+        return None

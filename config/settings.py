@@ -109,7 +109,10 @@ def _database() -> dict:
         raise ImproperlyConfigured("DATABASE_URL: names no database")
     config["ENGINE"] = "django_tenants.postgresql_backend"
     config["CONN_MAX_AGE"] = _int("DB_CONN_MAX_AGE", 60)
-    config["CONN_HEALTH_CHECKS"] = True
+    # Off by default: a check costs every request a round trip (SELECT 1).
+    # Without it a connection the server dropped fails one request, and
+    # Django then replaces it (it closes connections that saw errors).
+    config["CONN_HEALTH_CHECKS"] = _bool("DB_CONN_HEALTH_CHECKS", False)
     config.setdefault("TEST", {})["NAME"] = f"test_{config['NAME']}"
     return config
 
@@ -175,16 +178,21 @@ MIDDLEWARE = [
     "tenants.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Sessions, CSRF, login, 2FA and messages (BROWSER_MIDDLEWARE) for every
+    # path but the API's, which authenticates by key and keeps no session.
+    "config.middleware.BrowserMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: meters an API call in the lender's schema the key selected.
+    "apiv1.metering.ApiUsageMiddleware",
+]
+BROWSER_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Innermost: meters an API call in the lender's schema the key selected.
-    "apiv1.metering.ApiUsageMiddleware",
 ]
 
 TEMPLATES = [

@@ -67,3 +67,10 @@ def test_a_suspended_lender_cannot_apply(api_a, tenant_a):
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "tenant_suspended"
+
+
+def test_an_api_call_sets_no_session_or_csrf_cookie(api_a):
+    response = api_a.get("/products")
+
+    assert response.status_code == 200
+    assert not response.cookies
