@@ -18,6 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from apiv1.models import OutboxEvent, WebhookEndpoint
+from core.prepared import execute_prepared
 
 SUBSCRIBERS_CACHE_SECONDS = 5.0
 _INSERT = (
@@ -53,7 +54,9 @@ def event_emit(
     key = dedupe_key or f"{type}:{_payload_id(payload)}"
     # One statement, no savepoint: emits sit on the services' hot paths.
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT, [type, json.dumps(payload, cls=DjangoJSONEncoder), key])
+        execute_prepared(
+            cursor, _INSERT, [type, json.dumps(payload, cls=DjangoJSONEncoder), key]
+        )
         row = cursor.fetchone()
     if row is None:
         return None  # emitted before: receivers call this on every save

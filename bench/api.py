@@ -2,8 +2,8 @@
 
 Sets up ``<db>_bench_api`` with one lender (starter products and rule set,
 sandbox data sources) and an API key; measures pgbench TPC-B (-s 4, -c 4,
--T 15) on its own database first, then starts WEB_CONCURRENCY (4, as the
-Procfile) gunicorn sync workers on
+-T 15) on its own database first, then starts gunicorn as the Procfile
+does (WEB_CONCURRENCY 2 gthread workers of WEB_THREADS 2) on
 127.0.0.1 and a Celery worker (filesystem broker) and runs:
 
 - single: POST /api/v1/applications/instant (new borrower + application,
@@ -44,7 +44,11 @@ from bench._django import ROOT, bench_database_drop, bench_database_setup
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 BATCHES = int(os.environ.get("BENCH_BATCHES", "2"))
-WEB_WORKERS = int(os.environ.get("WEB_CONCURRENCY", "4"))  # as the Procfile
+# As the Procfile: gthread workers (they keep connections alive; sync
+# workers close each one), 2 processes of 2 threads.
+WEB_WORKERS = int(os.environ.get("WEB_CONCURRENCY", "2"))
+WEB_CLASS = os.environ.get("WEB_WORKER_CLASS", "gthread")
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "2"))
 BATCH_SIZE = 500
 WARMUP_SECONDS = 3.0
 TERMS = {"product_code": "working-capital", "amount": "10000.00", "term": 6}
@@ -200,7 +204,9 @@ def servers_start(port: int, broker_dir: str) -> list[subprocess.Popen]:
             "--workers",
             str(WEB_WORKERS),
             "--worker-class",
-            "sync",
+            WEB_CLASS,
+            "--threads",
+            str(WEB_THREADS),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",

@@ -168,6 +168,9 @@ ROOT_URLCONF = "config.urls_tenant"
 TENANT_LIMIT_SET_CALLS = not TESTING
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 TENANT_SPARE_POOL_SIZE = _int("TENANT_SPARE_POOL_SIZE", 3)
+# The instant decision's statements are prepared on the server (core.prepared);
+# turn off behind a pooler that mixes sessions (PgBouncer transaction mode).
+DB_PREPARED_STATEMENTS = _bool("DB_PREPARED_STATEMENTS", True)
 # Each web process stores its API usage counts from a thread (apiv1.metering);
 # tests read them through the flushing readers instead.
 API_USAGE_FLUSH_THREAD = not TESTING

@@ -2,8 +2,8 @@
 
 Each group of unsaved instances of one model becomes an ``INSERT``; all
 but the last run as data-modifying CTEs of the last, which PostgreSQL
-executes exactly once each, in one statement: every row is stored or none
-is. Values the driver adapts itself (text, numbers, Decimal, dates, times,
+executes exactly once each, in one statement (prepared: core.prepared): every row is stored or
+none is. Values the driver adapts itself (text, numbers, Decimal, dates, times,
 booleans, foreign keys) are passed as the instance holds them, JSON as
 psycopg2's Json, anything else through the field's own ``pre_save`` and
 ``get_db_prep_save``. Unlike the ORM's ``bulk_create`` no signals are sent
@@ -22,6 +22,8 @@ from django.db import connection, models
 from django.db.models import Model
 from django.utils import timezone
 from psycopg2.extras import Json
+
+from core.prepared import execute_prepared
 
 
 def insert_all(*groups: Sequence[Model], now: datetime | None = None) -> None:
@@ -43,7 +45,7 @@ def insert_all(*groups: Sequence[Model], now: datetime | None = None) -> None:
         ctes = ", ".join(f"i{n} AS ({s})" for n, s in enumerate(first))
         sql = f"WITH {ctes} {last}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute_prepared(cursor, sql, params)
     for rows in groups:
         for row in rows:
             row._state.adding = False

@@ -206,7 +206,7 @@ def features_gather(
     own = _own_features(application, borrower, collected, counts)
     for name, value in own.items():
         _put(collected, name, value, OWN)
-    coerce_features(collected.features)
+    coerce_features(collected.features, list(collected.features))  # check only
     return collected
 
 
@@ -300,7 +300,7 @@ def _fetch(
     try:
         features = json_ready(connector.fetch(_applicant(borrower)))
         try:
-            coerce_features(features)
+            coerce_features(features, list(features))
         except InvalidInput as exc:
             raise ConnectorError(MALFORMED, f"invalid features {exc.fields}") from None
     except ConnectorError as exc:

@@ -266,6 +266,8 @@ def coerce_features(
     wanted = FEATURES.keys() if names is None else names
     values: dict[str, Decimal | str | bool | None] = {}
     for name in wanted:
+        if name not in FEATURES:
+            continue  # refused above
         try:
             values[name] = coerce_value(FEATURES[name], raw.get(name))
         except (TypeError, ValueError) as exc:

@@ -31,6 +31,7 @@ from core.borrowers.models import Borrower, Consent
 from core.borrowers.services import PreparedBorrower, registration_audit_data
 from core.errors import Conflict
 from core.inserts import insert_all
+from core.prepared import execute_prepared
 from core.risk.collect import (
     application_counts_query,
     connector_configs,
@@ -121,7 +122,8 @@ def instant_decide(
     )
     counting, count_params, counts = application_counts_query(application, borrower)
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
             _CONTEXT.format(counts=counting or "SELECT '{}'::json"),
             [
                 borrower.id_number_index,

@@ -219,11 +219,14 @@ def _one_pass(tenant, body: dict[str, Any]) -> tuple[int, int, list[str]]:
     with tenant_context(tenant), CaptureQueriesContext(connection) as queries:
         result = application_instant(borrower=body, terms=dict(TERMS), actor="api:x")
     assert result.repeat_applicant is False
-    # Tests set the schema per cursor and nest transactions in savepoints.
+    # Tests set the schema per cursor and nest transactions in savepoints;
+    # a statement is prepared once per connection (core.prepared).
     statements = [
         q["sql"]
         for q in queries.captured_queries
-        if not q["sql"].startswith(("SET search_path", "SAVEPOINT", "RELEASE"))
+        if not q["sql"].startswith(
+            ("SET search_path", "SAVEPOINT", "RELEASE", "PREPARE")
+        )
     ]
     return result.borrower.pk, result.application.pk, statements
 
