@@ -48,13 +48,16 @@ class OutboxEvent(models.Model):
 
     type = models.CharField(max_length=60)
     payload = models.JSONField()
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    dedupe_key = models.CharField(max_length=200)  # unique: no LIKE index needed
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["dispatched_at", "id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="outbox_dedupe_unique")
+        ]
 
     def __str__(self) -> str:
         return f"event {self.pk} {self.type}"

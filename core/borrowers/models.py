@@ -22,13 +22,15 @@ class Borrower(models.Model):
     name = models.CharField(max_length=200)
     # Resident ID number for an individual, USCC for a business.
     id_number_cipher = models.TextField()
-    id_number_index = models.CharField(max_length=64, unique=True)
+    # The keyed hashes are found by equality only: plain btree indexes, not
+    # the extra pattern (LIKE) index Django adds for db_index/unique text.
+    id_number_index = models.CharField(max_length=64)
     id_number_masked = models.CharField(max_length=32)
     mobile_cipher = models.TextField()
-    mobile_index = models.CharField(max_length=64, db_index=True)
+    mobile_index = models.CharField(max_length=64)
     mobile_masked = models.CharField(max_length=16)
     bank_card_cipher = models.TextField(blank=True)
-    bank_card_index = models.CharField(max_length=64, blank=True, db_index=True)
+    bank_card_index = models.CharField(max_length=64, blank=True)
     bank_card_masked = models.CharField(max_length=32, blank=True)
     province = models.CharField(max_length=40, blank=True)
     city = models.CharField(max_length=60, blank=True)
@@ -47,11 +49,18 @@ class Borrower(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["mobile_index"], name="borrower_mobile_index"),
+            models.Index(fields=["bank_card_index"], name="borrower_card_index"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(monthly_income__gte=0)
                 | models.Q(monthly_income__isnull=True),
                 name="borrower_income_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["id_number_index"], name="borrower_id_number_unique"
             ),
         ]
 

@@ -201,8 +201,13 @@ OPEN_STATUSES = (
 
 
 class Application(models.Model):
+    # Indexed with submitted_at (Meta.indexes), which serves lookups by
+    # borrower alone too.
     borrower = models.ForeignKey(
-        "borrowers.Borrower", on_delete=models.PROTECT, related_name="applications"
+        "borrowers.Borrower",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        db_index=False,
     )
     product_version = models.ForeignKey(
         "products.ProductVersion", on_delete=models.PROTECT, related_name="+"
@@ -211,7 +216,7 @@ class Application(models.Model):
     term = models.PositiveIntegerField()
     purpose = models.CharField(max_length=60, blank=True)
     channel = models.CharField(max_length=30, blank=True)
-    external_ref = models.CharField(max_length=80, unique=True, null=True, blank=True)
+    external_ref = models.CharField(max_length=80, null=True, blank=True)  # unique
     status = models.CharField(
         max_length=12,
         choices=ApplicationStatus.choices,
@@ -245,6 +250,9 @@ class Application(models.Model):
             models.Index(fields=["borrower", "submitted_at"]),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["external_ref"], name="risk_application_external_ref_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="risk_application_amount_positive"
             ),
@@ -268,8 +276,9 @@ class Decision(models.Model):
     that set the application's state.
     """
 
+    # Indexed by the one-per-role constraint, which leads with it.
     application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="decisions"
+        Application, on_delete=models.PROTECT, related_name="decisions", db_index=False
     )
     ruleset_version = models.ForeignKey(
         RuleSetVersion, on_delete=models.PROTECT, related_name="decisions"
@@ -346,8 +355,9 @@ class ConnectorSetting(models.Model):
 class ConnectorResult(models.Model):
     """The latest good answer of a source for a borrower, until it expires."""
 
+    # Indexed by the unique constraint, which leads with it.
     borrower = models.ForeignKey(
-        "borrowers.Borrower", on_delete=models.CASCADE, related_name="+"
+        "borrowers.Borrower", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     connector = models.CharField(max_length=30)
     mode = models.CharField(max_length=10, choices=ConnectorMode.choices)
