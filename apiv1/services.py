@@ -31,7 +31,7 @@ from core.products.selectors import (
     product_version_active_cached,
     product_version_cache_drop,
 )
-from core.risk.instant import instant_decide
+from core.risk.instant import Item, instant_decide_many
 from core.risk.models import Application, Decision
 from core.risk.services import (
     application_check,
@@ -97,48 +97,65 @@ def application_instant(
     then whatever borrower_prepare or application_check raise, with
     nothing written.
     """
-    lending_allowed_check()
-    with fields_under("borrower"):
-        actor = actor_check(actor)
-        prepared = borrower_prepare(**borrower)
-    with fields_under("application"):
-        version, actor, declared = _instant_terms_check(terms, actor)
+    item = instant_item(borrower=borrower, terms=terms, actor=actor)
     try:
         with transaction.atomic():
-            instant = instant_decide(
-                prepared=prepared,
-                product_version=version,
-                amount=terms["amount"],
-                term=terms["term"],
-                purpose=terms.get("purpose") or "",
-                channel=terms.get("channel") or "api",
-                external_ref=terms.get("external_ref"),
-                declared=declared,
-                actor=actor,
-            )
+            instant = instant_decide_many([item], prepared=True)[0]
     except IntegrityError:
         instant = None  # a concurrent request registered this borrower first
     if instant is not None:
         return InstantResult(
             instant.borrower, False, instant.application, instant.decision
         )
+    return _instant_general(item, borrower, terms)
+
+
+def instant_item(
+    *, borrower: dict[str, Any], terms: dict[str, Any], actor: str
+) -> Item:
+    """Check an instant application (nothing is written); raise
+    TenantSuspended or InvalidInput naming ``borrower.*`` / ``application.*``."""
+    lending_allowed_check()
+    with fields_under("borrower"):
+        actor = actor_check(actor)
+        prepared = borrower_prepare(**borrower)
+    with fields_under("application"):
+        version, actor, declared = _instant_terms_check(terms, actor)
+    return Item(
+        prepared=prepared,
+        product_version=version,
+        amount=terms["amount"],
+        term=terms["term"],
+        purpose=terms.get("purpose") or "",
+        channel=terms.get("channel") or "api",
+        external_ref=terms.get("external_ref"),
+        declared=declared,
+        actor=actor,
+    )
+
+
+def _instant_general(
+    item: Item, borrower: dict[str, Any], terms: dict[str, Any]
+) -> InstantResult:
+    """The general path for what the one pass leaves: a repeat applicant, a
+    replayed external_ref, a superseded product version, a lost race."""
     product_version_cache_drop(code=terms["product_code"])  # maybe stale
-    if terms.get("external_ref"):
+    if item.external_ref:
         # A replay returns the first application without recording the
         # registration (consents, audit) again.
         replayed = application_for_ref(
-            external_ref=terms["external_ref"],
-            id_number_index=prepared.borrower.id_number_index,
-            declared=declared,
+            external_ref=item.external_ref,
+            id_number_index=item.prepared.borrower.id_number_index,
+            declared=item.declared,
         )
         if replayed is not None:
             return InstantResult(replayed.borrower, True, replayed)
     with transaction.atomic():
         with fields_under("borrower"):
-            registration = borrower_register(**borrower, actor=actor)
+            registration = borrower_register(**borrower, actor=item.actor)
         with fields_under("application"):
             application = api_application_submit(
-                borrower=registration.borrower, terms=terms, actor=actor
+                borrower=registration.borrower, terms=terms, actor=item.actor
             )
     return InstantResult(
         registration.borrower, registration.repeat_applicant, application
@@ -197,24 +214,67 @@ def _batch_queue(batch_id: int) -> None:
     application_batch_decide.delay(batch_id)
 
 
-def _item_decide(batch_id: int, index: int, item: dict[str, Any], actor: str) -> dict:
-    terms = {**item["application"], "external_ref": f"batch-{batch_id}-{index}"}
-    try:
-        result = application_instant(
-            borrower=item["borrower"], terms=terms, actor=actor
-        )
-    except DomainError as error:
-        return {"index": index, "error": error.as_dict()["error"]}
-    application = result.application
+def _item_result(index: int, borrower: Borrower, application: Application) -> dict:
     return {
         "index": index,
         "application_id": application.pk,
-        "borrower_id": result.borrower.pk,
+        "borrower_id": borrower.pk,
         "status": application.status,
         "approved_amount": str(application.approved_amount.quantize(CENT))
         if application.approved_amount is not None
         else None,
     }
+
+
+def _item_error(index: int, error: DomainError) -> dict:
+    return {"index": index, "error": error.as_dict()["error"]}
+
+
+def _chunk_decide(
+    batch_id: int, start: int, items: list[dict[str, Any]], actor: str
+) -> list[dict]:
+    """Decide items ``start``.. of a batch: the new borrowers together in one
+    pass (core.risk.instant.instant_decide_many), then the others one by
+    one on the general path (repeat applicants, items already decided by
+    an earlier run, a lost race). Returns the results in item order."""
+    results: dict[int, dict] = {}
+    checked: list[tuple[int, dict[str, Any], dict[str, Any], Item]] = []
+    for index, item in enumerate(items, start=start):
+        terms = {**item["application"], "external_ref": f"batch-{batch_id}-{index}"}
+        try:
+            checked_item = instant_item(
+                borrower=item["borrower"], terms=terms, actor=actor
+            )
+        except DomainError as error:
+            results[index] = _item_error(index, error)
+        else:
+            checked.append((index, item, terms, checked_item))
+    decided: list[Any]
+    try:
+        with transaction.atomic():  # a lost race undoes only this insert
+            decided = instant_decide_many([c[3] for c in checked])
+    except IntegrityError:
+        decided = [None] * len(checked)
+    except DomainError as error:  # no active rule set: every item says so
+        decided = [None] * len(checked)
+        for index, *_ in checked:
+            results[index] = _item_error(index, error)
+    for (index, item, terms, checked_item), instant in zip(
+        checked, decided, strict=True
+    ):
+        if index in results:
+            continue
+        if instant is not None:
+            results[index] = _item_result(index, instant.borrower, instant.application)
+            continue
+        try:
+            with transaction.atomic():
+                general = _instant_general(checked_item, item["borrower"], terms)
+        except DomainError as error:
+            results[index] = _item_error(index, error)
+        else:
+            results[index] = _item_result(index, general.borrower, general.application)
+    return [results[index] for index in range(start, start + len(items))]
 
 
 def application_batch_decide(*, batch_id: int) -> ApplicationBatch:
@@ -230,13 +290,13 @@ def application_batch_decide(*, batch_id: int) -> ApplicationBatch:
     results = list(batch.results)
     actor = f"api-batch:{batch.pk}"
     while len(results) < batch.total:
-        # One commit per chunk; each item has its own savepoint.
+        # One commit per chunk: its new borrowers in one insert, the
+        # others each in a savepoint.
         with transaction.atomic():
-            for index in range(
-                len(results), min(len(results) + BATCH_CHUNK, batch.total)
-            ):
-                item = _decimals(batch.items[index])
-                results.append(_item_decide(batch.pk, index, item, actor))
+            start = len(results)
+            stop = min(start + BATCH_CHUNK, batch.total)
+            items = [_decimals(batch.items[index]) for index in range(start, stop)]
+            results.extend(_chunk_decide(batch.pk, start, items, actor))
             ApplicationBatch.objects.filter(pk=batch.pk).update(
                 results=results, decided=len(results)
             )

@@ -26,11 +26,14 @@ from psycopg2.extras import Json
 from core.prepared import execute_prepared
 
 
-def insert_all(*groups: Sequence[Model], now: datetime | None = None) -> None:
+def insert_all(
+    *groups: Sequence[Model], now: datetime | None = None, prepared: bool = True
+) -> None:
     """Insert every instance of every non-empty group; raise IntegrityError
     (nothing stored) if any row breaks a constraint. ``now`` (default: the
     time of the call) stamps every ``auto_now`` and ``auto_now_add`` field:
-    the rows of one statement share one time."""
+    the rows of one statement share one time. ``prepared`` runs it prepared
+    on the server (core.prepared): for statements of a recurring shape."""
     statements: list[str] = []
     params: list[Any] = []
     now = now or timezone.now()
@@ -45,7 +48,10 @@ def insert_all(*groups: Sequence[Model], now: datetime | None = None) -> None:
         ctes = ", ".join(f"i{n} AS ({s})" for n, s in enumerate(first))
         sql = f"WITH {ctes} {last}"
     with connection.cursor() as cursor:
-        execute_prepared(cursor, sql, params)
+        if prepared:
+            execute_prepared(cursor, sql, params)
+        else:
+            cursor.execute(sql, params)
     for rows in groups:
         for row in rows:
             row._state.adding = False

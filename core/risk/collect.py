@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -417,71 +417,103 @@ _COUNT_KEYS = (
     ("phone", "mobile_index"),
     ("card", "bank_card_index"),
 )
-# From the few borrowers sharing a key to their applications by the
-# (borrower, submitted_at) index: materialised, so that a table without
-# statistics yet is not scanned whole for each application.
-_COUNTS = """
+COUNT_DAYS = (7, 30)
+# The applications of the borrowers sharing any of the keys, over a window:
+# (ID index, phone index, card index, submitted_at) each. From those few
+# borrowers to their applications by the (borrower, submitted_at) index:
+# materialised, so that a table without statistics yet is not scanned
+# whole. Parameters: ID, phone and card indexes (text arrays), an
+# application id to leave out, the window's start and end.
+SHARING_SQL = """
 WITH b AS MATERIALIZED (
     SELECT id, id_number_index, mobile_index, bank_card_index
-    FROM borrowers_borrower WHERE {matches}
+    FROM borrowers_borrower
+    WHERE id_number_index = ANY(%s) OR mobile_index = ANY(%s)
+        OR bank_card_index = ANY(%s)
 )
-SELECT json_build_object({columns})
+SELECT coalesce(json_agg(json_build_array(
+    b.id_number_index, b.mobile_index, b.bank_card_index, a.submitted_at)), '[]')
 FROM b JOIN risk_application a ON a.borrower_id = b.id
 WHERE a.id <> %s AND a.submitted_at >= %s AND a.submitted_at <= %s
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Sharing:
+    """One application of a borrower sharing a key: for the counts."""
+
+    id_number_index: str
+    mobile_index: str
+    bank_card_index: str
+    submitted_at: datetime
+
+
+def sharing_params(
+    borrowers: Iterable[Borrower], start: datetime, end: datetime, exclude: int = 0
+) -> list[Any]:
+    """Return SHARING_SQL's parameters for these borrowers' keys (an empty
+    key shares nothing, so it is left out)."""
+    keys: list[set[str]] = [set(), set(), set()]
+    for borrower in borrowers:
+        for index, (_, column) in enumerate(_COUNT_KEYS):
+            value = getattr(borrower, column)
+            if value:
+                keys[index].add(value)
+    return [sorted(k) for k in keys] + [exclude, start, end]
+
+
+def sharing_rows(value: Any) -> list[Sharing]:
+    """Read SHARING_SQL's JSON result."""
+    return [
+        Sharing(id_index, mobile, card, datetime.fromisoformat(at))
+        for id_index, mobile, card, at in _json(value)
+    ]
+
+
+def counts_from(
+    sharing: Iterable[Sharing], borrower: Borrower, at: datetime
+) -> dict[str, int | None]:
+    """Count the applications in ``sharing`` that share this borrower's ID
+    number, phone or card and were submitted in the 7 and 30 days up to
+    ``at``.
+
+    A borrower with no card on file shares it with nobody: 0, not unknown
+    (unknown would send every card-less applicant to review); a missing ID
+    number or phone is unknown.
+    """
+    counts: dict[str, int | None] = {}
+    rows = list(sharing)
+    for key, column in _COUNT_KEYS:
+        value = getattr(borrower, column)
+        for days in COUNT_DAYS:
+            name = f"applications_{days}d_by_{key}"
+            if not value:
+                counts[name] = 0 if key == "card" else None
+                continue
+            since = at - timedelta(days=days)
+            counts[name] = sum(
+                1
+                for row in rows
+                if getattr(row, column) == value and since <= row.submitted_at <= at
+            )
+    return counts
 
 
 def application_counts(
     application: Application, borrower: Borrower
 ) -> dict[str, int | None]:
     """Count earlier applications sharing this ID number, phone or card over
-    the last 7 and 30 days, in one query (see ``application_counts_query``)."""
-    query, params, counts = application_counts_query(application, borrower)
-    if query:
-        with connection.cursor() as cursor:
-            cursor.execute(query, params)
-            counts.update(_json(cursor.fetchone()[0]))
-    return counts
-
-
-def application_counts_query(
-    application: Application, borrower: Borrower
-) -> tuple[str, list[Any], dict[str, int | None]]:
-    """Return the counting query (one JSON object of counts), its parameters
-    and the counts it cannot change; the query is empty when nothing is
-    left to count. ``application`` need not be stored yet: its
-    ``submitted_at`` ends both windows.
-
-    A borrower with no card on file shares it with nobody: 0, not unknown
-    (unknown would send every card-less applicant to review); a missing ID
-    number or phone is unknown.
-    """
+    the last 7 and 30 days (``counts_from``), reading them in one query.
+    ``application`` need not be stored yet: its ``submitted_at`` ends the
+    windows."""
     at = application.submitted_at
-    counts: dict[str, int | None] = {}
-    columns: list[str] = []
-    column_params: list[Any] = []
-    matches: list[str] = []
-    match_params: list[Any] = []
-    for key, column in _COUNT_KEYS:
-        value = getattr(borrower, column)
-        for days in (7, 30):
-            name = f"applications_{days}d_by_{key}"
-            if not value:
-                counts[name] = 0 if key == "card" else None
-                continue
-            columns.append(
-                f"'{name}', count(*) FILTER (WHERE b.{column} = %s "
-                "AND a.submitted_at >= %s)"
-            )
-            column_params += [value, at - timedelta(days=days)]
-        if value:
-            matches.append(f"{column} = %s")
-            match_params.append(value)
-    if not columns:
-        return "", [], counts
-    query = _COUNTS.format(columns=", ".join(columns), matches=" OR ".join(matches))
-    window = [application.pk or 0, at - timedelta(days=30), at]
-    return query, match_params + column_params + window, counts
+    params = sharing_params(
+        [borrower], at - timedelta(days=max(COUNT_DAYS)), at, application.pk or 0
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(SHARING_SQL, params)
+        rows = sharing_rows(cursor.fetchone()[0])
+    return counts_from(rows, borrower, at)
 
 
 def _json(value: Any) -> Any:

@@ -1,16 +1,17 @@
-"""Register a new borrower and decide their application in one pass.
+"""Register new borrowers and decide their applications in one pass.
 
-The API's instant call and its batches run here. The result is exactly
-what ``borrower_register`` followed by ``application_submit`` store (the
-same rows, audit entries and outbox event; tests compare the two), at a
-fraction of the cost: one query reads everything the decision needs
-besides the application counts, the decision is made in memory, and each
-table gets one insert. The application is stored once, already decided.
+The API's instant call and its batches run here
+(``instant_decide_many``: one item, or a chunk of a batch). The result is exactly what
+``borrower_register`` followed by ``application_submit`` store (the same
+rows, audit entries and outbox event; tests compare them), at a fraction
+of the cost: one query reads everything the decisions need, they are
+made in memory with the general path's functions, and one statement
+inserts every row. An application is stored once, already decided.
 
 It applies only to a borrower whose ID number is not on file and an
-external reference not used before; otherwise ``instant_decide`` returns
-None and the caller takes the general path, which handles repeat
-applicants and replays. Call it inside a transaction.
+external reference not used before; for any other item the functions
+return None and the caller takes the general path, which handles repeat
+applicants and replays. Call them inside a transaction.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from __future__ import annotations
 import copy
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -33,10 +37,15 @@ from core.errors import Conflict
 from core.inserts import insert_all
 from core.prepared import execute_prepared
 from core.risk.collect import (
-    application_counts_query,
+    COUNT_DAYS,
+    SHARING_SQL,
+    Sharing,
     connector_configs,
+    counts_from,
     features_gather,
     json_ready,
+    sharing_params,
+    sharing_rows,
 )
 from core.risk.models import (
     Application,
@@ -56,21 +65,28 @@ from tenants.guards import tenant_pk
 
 logger = logging.getLogger(__name__)
 
-# Everything the decision reads, in one round trip. The ids are taken now
+# Everything the decisions read, in one round trip. The ids are taken now
 # so that the rows can reference each other and the challenger bucket (a
 # hash of the application id) is known before anything is written; a
 # fallback to the general path leaves a gap in the sequences, nothing else.
-_CONTEXT = """
+# Parameters: ID indexes, external refs, product version ids (arrays), the
+# number of ids to take, then SHARING_SQL's.
+_CONTEXT = f"""
 SELECT
-    (SELECT id FROM borrowers_borrower WHERE id_number_index = %s),
-    (SELECT id FROM risk_application WHERE external_ref = %s),
-    (SELECT status FROM products_productversion WHERE id = %s),
+    (SELECT coalesce(json_agg(id_number_index), '[]')
+     FROM borrowers_borrower WHERE id_number_index = ANY(%s)),
+    (SELECT coalesce(json_agg(external_ref), '[]')
+     FROM risk_application WHERE external_ref = ANY(%s)),
+    (SELECT coalesce(json_agg(id), '[]')
+     FROM products_productversion WHERE id = ANY(%s) AND status = 'active'),
     (SELECT coalesce(json_agg(json_build_array(id, status, challenger_share)), '[]')
      FROM risk_rulesetversion WHERE status IN ('active', 'challenger')),
     (SELECT coalesce(json_agg(row_to_json(s)), '[]') FROM risk_connectorsetting s),
-    nextval(pg_get_serial_sequence('borrowers_borrower', 'id')),
-    nextval(pg_get_serial_sequence('risk_application', 'id')),
-    ({counts})
+    (SELECT json_agg(json_build_array(
+        nextval(pg_get_serial_sequence('borrowers_borrower', 'id')),
+        nextval(pg_get_serial_sequence('risk_application', 'id'))))
+     FROM generate_series(1, %s)),
+    ({SHARING_SQL})
 """
 
 # Rule-set versions are immutable once submitted; only their status and
@@ -86,75 +102,165 @@ class Instant:
     decision: Decision  # the effective one, its rule-set version loaded
 
 
-def instant_decide(
-    *,
-    prepared: PreparedBorrower,
-    product_version: Any,
-    amount: Decimal,
-    term: int,
-    purpose: str,
-    channel: str,
-    external_ref: str | None,
-    declared: dict[str, Any],
-    actor: str,
-) -> Instant | None:
-    """Store ``prepared`` and its decided application; None if the borrower
-    is on file or ``external_ref`` taken (use the general path then).
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One checked application for a borrower new to the lender (the caller
+    has checked the actor, the tenant's standing, the terms, ``declared``)."""
 
-    The caller has checked the actor, the tenant's standing, the terms and
-    ``declared``. Raises Conflict when no rule set is active, with nothing
-    written, and IntegrityError if a concurrent request registered the
-    same ID number or external reference first (roll back, then take the
-    general path).
+    prepared: PreparedBorrower
+    product_version: Any
+    amount: Decimal
+    term: int
+    purpose: str
+    channel: str
+    external_ref: str | None
+    declared: dict[str, Any]
+    actor: str
+
+
+@dataclass
+class _Rows:
+    groups: list[list[Model]] = field(default_factory=lambda: [[] for _ in range(7)])
+    decided: list[Instant] = field(default_factory=list)
+
+    def add(self, *groups: Sequence[Model]) -> None:
+        for index, rows in enumerate(groups):
+            self.groups[index].extend(rows)
+
+
+def instant_decide_many(
+    items: Sequence[Item], *, prepared: bool = False
+) -> list[Instant | None]:
+    """Store each item's new borrower and decided application, in order;
+    an item's counts include the items before it. None for an item that
+    must take the general path: its borrower is on file (or appears
+    earlier in ``items``), its external_ref is taken, its product version
+    is no longer active. The caller runs those after this.
+
+    ``prepared`` runs the statements prepared on the server (for the one
+    shape a single call has). Raises Conflict when no rule set is active,
+    with nothing written, and IntegrityError if a concurrent request
+    registered one of the ID numbers or external references first (roll
+    back, then take the general path).
     """
-    borrower = prepared.borrower
-    application = Application(
-        borrower=borrower,
-        product_version=product_version,
-        amount=amount,
-        term=term,
-        purpose=purpose[:60],
-        channel=channel[:30],
-        external_ref=external_ref or None,
-        status=ApplicationStatus.DECIDING,
-        submitted_at=timezone.now(),
-        created_by=actor,
-    )
-    counting, count_params, counts = application_counts_query(application, borrower)
+    if not items:
+        return []
+    now = timezone.now()
+    borrowers = [item.prepared.borrower for item in items]
     with connection.cursor() as cursor:
-        execute_prepared(
-            cursor,
-            _CONTEXT.format(counts=counting or "SELECT '{}'::json"),
-            [
-                borrower.id_number_index,
-                external_ref or None,
-                product_version.pk,
-                *count_params,
-            ],
+        params = [
+            sorted({b.id_number_index for b in borrowers}),
+            sorted({i.external_ref for i in items if i.external_ref}),
+            sorted({i.product_version.pk for i in items}),
+            len(items),
+            *sharing_params(borrowers, now - timedelta(days=max(COUNT_DAYS)), now),
+        ]
+        if prepared:
+            execute_prepared(cursor, _CONTEXT, params)
+        else:
+            cursor.execute(_CONTEXT, params)
+        on_file, refs_taken, active, versions, settings, ids, sharing = (
+            cursor.fetchone()
         )
-        (
-            on_file,
-            ref_taken,
-            product_status,
-            versions,
-            settings,
-            borrower.pk,
-            application.pk,
-            counted,
-        ) = cursor.fetchone()
-    if on_file is not None or ref_taken is not None or product_status != "active":
-        return None
     champion, challenger = _versions(_json(versions))
     if champion is None:
         raise Conflict("no active rule set: approve one first")
-    counts.update(_json(counted))
-    application.borrower_id = borrower.pk
+    configs = connector_configs(ConnectorSetting(**row) for row in _json(settings))
+    skip_ids, skip_refs = set(_json(on_file)), set(_json(refs_taken))
+    active_ids = set(_json(active))
+    earlier = sharing_rows(sharing)
+    rows = _Rows()
+    results: list[Instant | None] = []
+    for item, (borrower_id, application_id) in zip(items, _json(ids), strict=True):
+        borrower = item.prepared.borrower
+        if (
+            borrower.id_number_index in skip_ids
+            or (item.external_ref and item.external_ref in skip_refs)
+            or item.product_version.pk not in active_ids
+        ):
+            results.append(None)
+            continue
+        at = timezone.now()
+        instant = _decide(
+            item,
+            borrower_id,
+            application_id,
+            at,
+            champion,
+            challenger,
+            configs,
+            counts_from(earlier, borrower, at),
+            rows,
+        )
+        results.append(instant)
+        # Later items see this one as an earlier application.
+        skip_ids.add(borrower.id_number_index)
+        if item.external_ref:
+            skip_refs.add(item.external_ref)
+        earlier.append(
+            Sharing(
+                borrower.id_number_index,
+                borrower.mobile_index,
+                borrower.bank_card_index,
+                at,
+            )
+        )
+    if rows.decided:
+        insert_all(*rows.groups, now=now, prepared=prepared)
+        for instant in rows.decided:
+            # insert_all sends no signals: send the one the outbox listens
+            # to, in this transaction, as a save of the application would.
+            post_save.send(
+                sender=Application,
+                instance=instant.application,
+                created=True,
+                update_fields=None,
+                raw=False,
+                using=connection.alias,
+            )
+            logger.info(
+                "application decided: %s",
+                instant.decision.outcome,
+                extra={
+                    "tenant": connection.schema_name,
+                    "application_id": instant.application.pk,
+                },
+            )
+    return results
 
+
+def _decide(
+    item: Item,
+    borrower_id: int,
+    application_id: int,
+    at: datetime,
+    champion: RuleSetVersion,
+    challenger: RuleSetVersion | None,
+    configs: Any,
+    counts: dict[str, int | None],
+    rows: _Rows,
+) -> Instant:
+    """Decide one item in memory; add its rows to ``rows``."""
+    borrower = item.prepared.borrower
+    borrower.pk = borrower_id
+    application = Application(
+        pk=application_id,
+        borrower=borrower,
+        product_version=item.product_version,
+        amount=item.amount,
+        term=item.term,
+        purpose=item.purpose[:60],
+        channel=item.channel[:30],
+        external_ref=item.external_ref or None,
+        status=ApplicationStatus.DECIDING,
+        submitted_at=at,
+        created_by=item.actor,
+    )
     collected = features_gather(
         application=application,
         borrower=borrower,
-        declared=declared,
-        configs=connector_configs(ConnectorSetting(**row) for row in _json(settings)),
+        declared=item.declared,
+        configs=configs,
         cached={},  # a borrower new to the lender has no cached answers
         counts=counts,
     )
@@ -163,32 +269,33 @@ def instant_decide(
     )
     effective = next(d for d in decisions if d.effective)
     application_state_set(application, effective)
-
-    consents = [Consent(borrower_id=borrower.pk, **row) for row in prepared.consents]
+    consents = [
+        Consent(borrower_id=borrower.pk, **row) for row in item.prepared.consents
+    ]
     audit = [
         audit_entry(
-            actor=actor,
+            actor=item.actor,
             action="borrower.registered",
             object_type="borrower",
             object_id=borrower.pk,
-            data=registration_audit_data(prepared),
+            data=registration_audit_data(item.prepared),
         ),
         audit_entry(
-            actor=actor,
+            actor=item.actor,
             action="application.submitted",
             object_type="application",
             object_id=application.pk,
-            data=submitted_audit_data(amount, term, application.channel),
+            data=submitted_audit_data(item.amount, item.term, application.channel),
         ),
         audit_entry(
-            actor=actor,
+            actor=item.actor,
             action="application.decided",
             object_type="application",
             object_id=application.pk,
             data=decided_audit_data(effective),
         ),
     ]
-    insert_all(
+    rows.add(
         [borrower],
         consents,
         [application],
@@ -196,24 +303,10 @@ def instant_decide(
         collected.results,
         decisions,
         audit,
-        now=application.submitted_at,
     )
-    # insert_all sends no signals: send the one the outbox listens to, in
-    # this transaction, as a save of the decided application would.
-    post_save.send(
-        sender=Application,
-        instance=application,
-        created=True,
-        update_fields=None,
-        raw=False,
-        using=connection.alias,
-    )
-    logger.info(
-        "application decided: %s",
-        effective.outcome,
-        extra={"tenant": connection.schema_name, "application_id": application.pk},
-    )
-    return Instant(borrower, application, effective)
+    instant = Instant(borrower, application, effective)
+    rows.decided.append(instant)
+    return instant
 
 
 def _json(value: Any) -> Any:

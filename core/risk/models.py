@@ -216,7 +216,8 @@ class Application(models.Model):
     term = models.PositiveIntegerField()
     purpose = models.CharField(max_length=60, blank=True)
     channel = models.CharField(max_length=30, blank=True)
-    external_ref = models.CharField(max_length=80, null=True, blank=True)  # unique
+    # NULL when none (many have none); unique when set.
+    external_ref = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(
         max_length=12,
         choices=ApplicationStatus.choices,

@@ -300,3 +300,53 @@ def test_a_replayed_external_ref_returns_the_first_application(tenant_a):
         assert again.application.pk == first.application.pk
         assert Application.objects.filter(external_ref="partner-77").count() == 1
         assert Borrower.objects.count() == borrowers  # the refused one left nothing
+
+
+def _batch_bodies() -> list[dict[str, Any]]:
+    """Five applicants: two share a phone (each counts the other), one
+    comes twice (the second time a repeat applicant)."""
+    first = _applicant()
+    shared_phone = first["mobile"]
+    second = _applicant(mobile=shared_phone)
+    third = _applicant()
+    return [first, second, third, dict(third), _applicant(mobile=shared_phone)]
+
+
+def test_a_chunk_decided_together_stores_what_one_by_one_stores(tenant_a, tenant_b):
+    from apiv1.services import _chunk_decide
+
+    for tenant in (tenant_a, tenant_b):
+        _alike(tenant, challenger_share=None)
+    bodies = _batch_bodies()
+    items = [{"borrower": body, "application": dict(TERMS)} for body in bodies]
+
+    with tenant_context(tenant_a), transaction.atomic():
+        together = _chunk_decide(7, 0, items, "api-batch:7")
+    one_by_one = []
+    with tenant_context(tenant_b):
+        for index, body in enumerate(bodies):
+            terms = {**TERMS, "external_ref": f"batch-7-{index}"}
+            result = application_instant(
+                borrower=body, terms=terms, actor="api-batch:7"
+            )
+            one_by_one.append((result.borrower.pk, result.application.pk))
+
+    assert [r.get("status") for r in together] == [
+        _stored(tenant_b, *ids)["application"]["status"] for ids in one_by_one
+    ]
+    for result, ids in zip(together, one_by_one, strict=True):
+        assert _stored(tenant_a, result["borrower_id"], result["application_id"]) == (
+            _stored(tenant_b, *ids)
+        )
+    with tenant_context(tenant_a):
+        decided = Decision.objects.get(application_id=together[1]["application_id"])
+        assert decided.features["applications_30d_by_phone"] == 1  # saw the first
+        assert together[2]["borrower_id"] == together[3]["borrower_id"]  # repeat
+        assert (
+            Borrower.objects.filter(
+                id_number_index=Borrower.objects.get(
+                    pk=together[2]["borrower_id"]
+                ).id_number_index
+            ).count()
+            == 1
+        )
