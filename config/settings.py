@@ -322,6 +322,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # kombu looks for new messages once a second by default: every task
+        # (a batch, a webhook) would wait up to that long.
+        "polling_interval": 0.05,
     }
 CELERY_TASK_ACKS_LATE = True
 # Keep our LOGGING (JSON, tenant and request id, personal data masked) in
