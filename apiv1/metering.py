@@ -53,7 +53,7 @@ _flusher_pid: int | None = None
 
 def usage_count(status: int) -> None:
     """Count one call answered with ``status`` for the connection's schema."""
-    key = (connection.schema_name, timezone.localdate())
+    key = (connection.schema_name, timezone.localdate())  # type: ignore[attr-defined]
     with _lock:
         counts = _pending.setdefault(key, [0, 0, 0])
         counts[0] += 1

@@ -70,7 +70,7 @@ class BrowserMiddleware:
 
         self.get_response = get_response
         handler = get_response
-        viewers = []
+        viewers: list[Callable[..., HttpResponse | None]] = []
         for dotted in reversed(settings.BROWSER_MIDDLEWARE):
             handler = import_string(dotted)(handler)
             if hasattr(handler, "process_view"):

@@ -105,7 +105,7 @@ def _plan(model: type[Model], with_pk: bool) -> tuple[str, list[tuple[str, int, 
                 steps.append((f.attname, _JSON, f))
             else:
                 steps.append((f.attname, _FIELD, f))
-        columns = ", ".join(quote(f.column) for f in fields)
+        columns = ", ".join(quote(str(f.column)) for f in fields)
         _plans[key] = (columns, steps)
     return _plans[key]
 

@@ -49,7 +49,7 @@ def product_version_active_cached(*, code: str) -> tuple[ProductVersion, bool]:
     transaction (core.risk.instant's context read does), and may call
     ``product_version_active`` for the current one.
     """
-    key = (connection.schema_name, tenant_pk(), code)
+    key = (connection.schema_name, tenant_pk(), code)  # type: ignore[attr-defined]
     now = time.monotonic()
     cached = _ACTIVE.get(key)
     if cached and cached[0] > now:
@@ -62,7 +62,7 @@ def product_version_active_cached(*, code: str) -> tuple[ProductVersion, bool]:
 
 
 def product_version_cache_drop(*, code: str) -> None:
-    _ACTIVE.pop((connection.schema_name, tenant_pk(), code), None)
+    _ACTIVE.pop((connection.schema_name, tenant_pk(), code), None)  # type: ignore[attr-defined]
 
 
 def product_version_cache_clear() -> None:

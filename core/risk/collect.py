@@ -281,9 +281,10 @@ def _source_fetch(
         _call_note(collected, config, application, CallStatus.CACHED, Decimal(0), 0)
         features = cached
     else:
-        features = _fetch(config, connector, application, borrower, collected)
-        if features is None:
+        fetched = _fetch(config, connector, application, borrower, collected)
+        if fetched is None:
             return []
+        features = fetched
     if connector.kind == "identity" and features.get("identity_verified") is False:
         collected.issues.append(_issue(config.name, "mismatch", *IDENTITY_MISMATCH))
     return list(features.items())

@@ -222,7 +222,7 @@ def instant_decide_many(
                 "application decided: %s",
                 instant.decision.outcome,
                 extra={
-                    "tenant": connection.schema_name,
+                    "tenant": connection.schema_name,  # type: ignore[attr-defined]
                     "application_id": instant.application.pk,
                 },
             )
@@ -327,7 +327,7 @@ def _versions(
 
 
 def _version(version_id: int) -> RuleSetVersion:
-    key = (connection.schema_name, tenant_pk(), version_id)
+    key = (connection.schema_name, tenant_pk(), version_id)  # type: ignore[attr-defined]
     version = _VERSIONS.get(key)
     if version is None:
         if len(_VERSIONS) >= _VERSIONS_KEPT:
