@@ -308,7 +308,9 @@ def _cpu_seconds(web_pid: int) -> dict[str, float]:
         return times.user + times.system
 
     web = psutil.Process(web_pid)
-    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    postgres = [
+        p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"
+    ]
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "web": used(web) + sum(used(c) for c in web.children(recursive=True)),
