@@ -23,7 +23,7 @@ from apiv1.models import ApplicationBatch
 from apiv1.outbox import event_emit
 from core.borrowers.models import Borrower
 from core.borrowers.services import actor_check, borrower_prepare, borrower_register
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.loans import services as loans
 from core.loans.models import PaymentInstruction
 from core.products.selectors import (
@@ -100,10 +100,11 @@ def application_instant(
     item = instant_item(borrower=borrower, terms=terms, actor=actor)
     try:
         with transaction.atomic():
-            instant = instant_decide_many([item], prepared=True)[0]
+            decided = instant_decide_many([item], prepared=True)
     except IntegrityError:
-        instant = None  # a concurrent request registered this borrower first
-    if instant is not None:
+        decided = []  # a concurrent request registered this borrower first
+    if decided:
+        instant = decided[0]
         return InstantResult(
             instant.borrower, False, instant.application, instant.decision
         )
@@ -143,11 +144,12 @@ def _instant_general(
     if item.external_ref:
         # A replay returns the first application without recording the
         # registration (consents, audit) again.
-        replayed = application_for_ref(
-            external_ref=item.external_ref,
-            id_number_index=item.prepared.borrower.id_number_index,
-            declared=item.declared,
-        )
+        with fields_under("application"):
+            replayed = application_for_ref(
+                external_ref=item.external_ref,
+                id_number_index=item.prepared.borrower.id_number_index,
+                declared=item.declared,
+            )
         if replayed is not None:
             return InstantResult(replayed.borrower, True, replayed)
     with transaction.atomic():
@@ -197,6 +199,11 @@ def fields_under(prefix: str) -> Iterator[None]:
         fields = {f"{prefix}.{name}": reason for name, reason in error.fields.items()}
         message = f"{prefix}.{error.message}" if error.fields else error.message
         raise type(error)(message, code=error.code, fields=fields) from None
+    except (NotFound, Conflict) as error:  # an unknown product, a taken ref
+        if not error.fields:
+            raise
+        fields = {f"{prefix}.{name}": reason for name, reason in error.fields.items()}
+        raise type(error)(error.message, code=error.code, fields=fields) from None
 
 
 def application_batch_create(*, items: list[dict[str, Any]]) -> ApplicationBatch:
@@ -233,43 +240,46 @@ def _item_error(index: int, error: DomainError) -> dict:
 def _chunk_decide(
     batch_id: int, start: int, items: list[dict[str, Any]], actor: str
 ) -> list[dict]:
-    """Decide items ``start``.. of a batch: the new borrowers together in one
-    pass (core.risk.instant.instant_decide_many), then the others one by
-    one on the general path (repeat applicants, items already decided by
-    an earlier run, a lost race). Returns the results in item order."""
+    """Decide items ``start``.. of a batch in order: runs of new borrowers
+    together in one pass (core.risk.instant.instant_decide_many), each
+    item it leaves (a repeat applicant, an item an earlier run decided, a
+    lost race) on the general path before the run goes on, so every item
+    counts exactly the items before it. Returns the results in item order.
+    An item's own external_ref is kept; without one it gets
+    ``batch-<id>-<index>``, so a re-run finds what it made."""
     results: dict[int, dict] = {}
-    checked: list[tuple[int, dict[str, Any], dict[str, Any], Item]] = []
+    pending: list[tuple[int, dict[str, Any], dict[str, Any], Item]] = []
     for index, item in enumerate(items, start=start):
-        terms = {**item["application"], "external_ref": f"batch-{batch_id}-{index}"}
+        terms = {
+            **item["application"],
+            "external_ref": item["application"].get("external_ref")
+            or f"batch-{batch_id}-{index}",
+        }
         try:
-            checked_item = instant_item(
-                borrower=item["borrower"], terms=terms, actor=actor
-            )
+            checked = instant_item(borrower=item["borrower"], terms=terms, actor=actor)
         except DomainError as error:
             results[index] = _item_error(index, error)
         else:
-            checked.append((index, item, terms, checked_item))
-    decided: list[Any]
-    try:
-        with transaction.atomic():  # a lost race undoes only this insert
-            decided = instant_decide_many([c[3] for c in checked])
-    except IntegrityError:
-        decided = [None] * len(checked)
-    except DomainError as error:  # no active rule set: every item says so
-        decided = [None] * len(checked)
-        for index, *_ in checked:
-            results[index] = _item_error(index, error)
-    for (index, item, terms, checked_item), instant in zip(
-        checked, decided, strict=True
-    ):
-        if index in results:
-            continue
-        if instant is not None:
+            pending.append((index, item, terms, checked))
+    while pending:
+        try:
+            with transaction.atomic():  # a lost race undoes only this insert
+                decided = instant_decide_many([p[3] for p in pending])
+        except IntegrityError:
+            decided = []
+        except DomainError as error:  # no active rule set: every item says so
+            for index, *_ in pending:
+                results[index] = _item_error(index, error)
+            break
+        for (index, *_), instant in zip(pending, decided, strict=False):
             results[index] = _item_result(index, instant.borrower, instant.application)
-            continue
+        pending = pending[len(decided) :]
+        if not pending:
+            break
+        index, item, terms, checked = pending.pop(0)
         try:
             with transaction.atomic():
-                general = _instant_general(checked_item, item["borrower"], terms)
+                general = _instant_general(checked, item["borrower"], terms)
         except DomainError as error:
             results[index] = _item_error(index, error)
         else:

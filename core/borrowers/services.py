@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,8 @@ from core.pricing.rounding import is_whole_cents
 logger = logging.getLogger(__name__)
 
 SEALED_FIELDS = ("id_number", "mobile", "bank_card")
+# How far ahead of our clock a caller's consent time may be.
+CLOCK_SKEW = timedelta(minutes=5)
 ROTATED_FIELDS = (*SEALED_FIELDS, "birth_date")
 UPDATABLE = (
     "name",
@@ -179,6 +181,12 @@ def _consents_clean(consents: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
         if not isinstance(granted_at, datetime):
             raise InvalidInput.for_field(
                 f"consents[{index}].granted_at", "must be a datetime"
+            )
+        if timezone.is_naive(granted_at):
+            granted_at = timezone.make_aware(granted_at)
+        if granted_at > timezone.now() + CLOCK_SKEW:
+            raise InvalidInput.for_field(
+                f"consents[{index}].granted_at", "must not be in the future"
             )
         cleaned.append({**row, "granted_at": granted_at})
     if not cleaned:

@@ -130,12 +130,15 @@ class _Rows:
 
 def instant_decide_many(
     items: Sequence[Item], *, prepared: bool = False
-) -> list[Instant | None]:
-    """Store each item's new borrower and decided application, in order;
-    an item's counts include the items before it. None for an item that
-    must take the general path: its borrower is on file (or appears
-    earlier in ``items``), its external_ref is taken, its product version
-    is no longer active. The caller runs those after this.
+) -> list[Instant]:
+    """Store the new borrowers and decided applications of the leading
+    items, in order, up to the first item that must take the general path
+    (its borrower is on file or appears earlier in ``items``, its
+    external_ref is taken, its product version is no longer active):
+    return one Instant per item stored, fewer than ``items`` if one must
+    take the general path. Each item's counts include the items before it.
+    The caller runs that item on the general path, then passes the rest
+    here again, so that every item sees exactly the items before it.
 
     ``prepared`` runs the statements prepared on the server (for the one
     shape a single call has). Raises Conflict when no rule set is active,
@@ -170,7 +173,7 @@ def instant_decide_many(
     active_ids = set(_json(active))
     earlier = sharing_rows(sharing)
     rows = _Rows()
-    results: list[Instant | None] = []
+    results: list[Instant] = []
     for item, (borrower_id, application_id) in zip(items, _json(ids), strict=True):
         borrower = item.prepared.borrower
         if (
@@ -178,8 +181,7 @@ def instant_decide_many(
             or (item.external_ref and item.external_ref in skip_refs)
             or item.product_version.pk not in active_ids
         ):
-            results.append(None)
-            continue
+            break  # this one takes the general path; the rest wait for it
         at = timezone.now()
         instant = _decide(
             item,

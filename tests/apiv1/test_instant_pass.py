@@ -24,7 +24,7 @@ from core.audit.models import AuditEntry
 from core.borrowers.fields import keyring
 from core.borrowers.models import Borrower, Consent
 from core.borrowers.services import borrower_register
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
 from core.risk.models import (
     Application,
     ConnectorCall,
@@ -350,3 +350,101 @@ def test_a_chunk_decided_together_stores_what_one_by_one_stores(tenant_a, tenant
             ).count()
             == 1
         )
+
+
+def test_batch_items_count_exactly_the_items_before_them(tenant_a, tenant_b):
+    """A repeat applicant between new borrowers (QA: the batch decided the
+    new ones first, so counts and reasons differed from one-by-one)."""
+    from apiv1.services import _chunk_decide
+
+    for tenant in (tenant_a, tenant_b):
+        _alike(tenant, challenger_share=None)
+    first = _applicant()
+    bodies = [first, dict(first), _applicant(mobile=first["mobile"])]
+    items = [{"borrower": b, "application": dict(TERMS)} for b in bodies]
+
+    with tenant_context(tenant_a), transaction.atomic():
+        together = _chunk_decide(9, 0, items, "api-batch:9")
+    with tenant_context(tenant_b):
+        one_by_one = [
+            application_instant(
+                borrower=b,
+                terms={**TERMS, "external_ref": f"batch-9-{i}"},
+                actor="api-batch:9",
+            )
+            for i, b in enumerate(bodies)
+        ]
+
+    for result, reference in zip(together, one_by_one, strict=True):
+        assert _stored(tenant_a, result["borrower_id"], result["application_id"]) == (
+            _stored(tenant_b, reference.borrower.pk, reference.application.pk)
+        )
+    ids = [r["application_id"] for r in together]
+    assert ids == sorted(ids)  # stored in item order
+    with tenant_context(tenant_a):
+        last = Decision.objects.get(application_id=ids[2]).features
+    assert last["applications_30d_by_phone"] == 2
+
+
+def test_a_batch_item_keeps_its_own_external_ref(tenant_a):
+    from apiv1.services import _chunk_decide
+
+    _alike(tenant_a, challenger_share=None)
+    items = [
+        {"borrower": _applicant(), "application": {**TERMS, "external_ref": "mine-1"}},
+        {"borrower": _applicant(), "application": dict(TERMS)},
+    ]
+
+    with tenant_context(tenant_a):
+        results = _chunk_decide(11, 0, items, "api-batch:11")
+        refs = [
+            Application.objects.get(pk=r["application_id"]).external_ref
+            for r in results
+        ]
+
+    assert refs == ["mine-1", "batch-11-1"]
+
+
+def test_an_unknown_product_and_a_taken_ref_are_named_by_path(tenant_a):
+    _alike(tenant_a, challenger_share=None)
+    with tenant_context(tenant_a):
+        application_instant(
+            borrower=_applicant(), terms={**TERMS, "external_ref": "r-1"}, actor="x"
+        )
+        with pytest.raises(Conflict) as taken:
+            application_instant(
+                borrower=_applicant(), terms={**TERMS, "external_ref": "r-1"}, actor="x"
+            )
+        with pytest.raises(NotFound) as unknown:
+            application_instant(
+                borrower=_applicant(),
+                terms={**TERMS, "product_code": "nope"},
+                actor="x",
+            )
+
+    assert list(taken.value.fields) == ["application.external_ref"]
+    assert list(unknown.value.fields) == ["application.product_code"]
+
+
+def test_a_consent_granted_in_the_future_is_refused(tenant_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.errors import InvalidInput
+
+    _alike(tenant_a, challenger_share=None)
+    body = _applicant()
+    body["consents"] = [
+        {
+            "purpose": "credit_report",
+            "text_version": "2026.1",
+            "channel": "app",
+            "granted_at": timezone.now() + timedelta(days=365),
+        }
+    ]
+
+    with tenant_context(tenant_a), pytest.raises(InvalidInput) as refused:
+        application_instant(borrower=body, terms=dict(TERMS), actor="x")
+
+    assert list(refused.value.fields) == ["borrower.consents[0].granted_at"]
