@@ -60,7 +60,7 @@ def event_emit(
         row = cursor.fetchone()
     if row is None:
         return None  # emitted before: receivers call this on every save
-    transaction.on_commit(lambda: _dispatch_queue(row[0], type))
+    dispatch_after_commit(row[0], type)
     return OutboxEvent(
         pk=row[0], type=type, payload=payload, dedupe_key=key, created_at=row[1]
     )
@@ -129,6 +129,12 @@ def subscribed_types() -> frozenset[str]:
 
 def subscribers_cache_clear() -> None:
     _subscribers.clear()
+
+
+def dispatch_after_commit(event_id: int, type: str) -> None:
+    """Queue the event's delivery once its transaction commits (at once
+    outside a transaction)."""
+    transaction.on_commit(lambda: _dispatch_queue(event_id, type))
 
 
 def _dispatch_queue(event_id: int, type: str) -> None:

@@ -16,9 +16,11 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from apiv1.outbox import event_emit, loan_overdue_events_emit
+from apiv1.models import OutboxEvent
+from apiv1.outbox import dispatch_after_commit, event_emit, loan_overdue_events_emit
 from core.close.services import day_closed
 from core.loans.models import Loan, LoanStatus, Repayment, RepaymentKind
+from core.risk.instant import applications_stored, applications_storing
 from core.risk.models import Application, ApplicationStatus
 
 DECIDED = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
@@ -87,25 +89,55 @@ def repayment_saved(
     )
 
 
+def application_event(application: Application) -> tuple[str, dict, str] | None:
+    """Return the event a decided application reports (type, payload,
+    dedupe key), or None while it is undecided."""
+    if application.status not in DECIDED:
+        return None
+    payload = {
+        "application_id": application.pk,
+        "borrower_id": application.borrower_id,
+        "status": application.status,
+        "approved_amount": _money(application.approved_amount)
+        if application.approved_amount is not None
+        else None,
+        "external_ref": application.external_ref,
+    }
+    return "application.decided", payload, f"application.decided:{application.pk}"
+
+
 @receiver(post_save, sender=Application, dispatch_uid="apiv1_application_events")
 def application_saved(
     sender: Any, instance: Application, created: bool, **kwargs: Any
 ) -> None:
-    if instance.status not in DECIDED:
-        return
-    event_emit(
-        "application.decided",
-        {
-            "application_id": instance.pk,
-            "borrower_id": instance.borrower_id,
-            "status": instance.status,
-            "approved_amount": _money(instance.approved_amount)
-            if instance.approved_amount is not None
-            else None,
-            "external_ref": instance.external_ref,
-        },
-        dedupe_key=f"application.decided:{instance.pk}",
-    )
+    event = application_event(instance)
+    if event is not None:
+        type, payload, dedupe_key = event
+        event_emit(type, payload, dedupe_key=dedupe_key)
+
+
+@receiver(applications_storing, dispatch_uid="apiv1_one_pass_events")
+def one_pass_events(
+    sender: Any, applications: list[Application], **kwargs: Any
+) -> list[OutboxEvent]:
+    """The outbox events of the applications core.risk.instant stores in
+    one statement: they go into that statement."""
+    events = []
+    for application in applications:
+        event = application_event(application)
+        if event is not None:
+            type, payload, dedupe_key = event
+            events.append(
+                OutboxEvent(type=type, payload=payload, dedupe_key=dedupe_key)
+            )
+    return events
+
+
+@receiver(applications_stored, dispatch_uid="apiv1_one_pass_dispatch")
+def one_pass_dispatch(sender: Any, rows: list[Any], **kwargs: Any) -> None:
+    for row in rows:
+        if isinstance(row, OutboxEvent):
+            dispatch_after_commit(row.pk, row.type)
 
 
 @receiver(day_closed, dispatch_uid="apiv1_overdue_events")

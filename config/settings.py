@@ -107,7 +107,7 @@ def _database() -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL: malformed ({exc})") from None
     if not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL: names no database")
-    config["ENGINE"] = "django_tenants.postgresql_backend"
+    config["ENGINE"] = "tenants.postgresql_backend"
     config["CONN_MAX_AGE"] = _int("DB_CONN_MAX_AGE", 60)
     # Off by default: a check costs every request a round trip (SELECT 1).
     # Without it a connection the server dropped fails one request, and
@@ -163,9 +163,10 @@ TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
-# Tests roll transactions back, which also undoes SET search_path; django-
-# tenants' "set once" optimisation would then believe a stale schema.
-TENANT_LIMIT_SET_CALLS = not TESTING
+# SET search_path only when the connection's path is not the tenant's
+# already (tenants.postgresql_backend keeps it across requests; a rollback,
+# a savepoint rollback or a new connection forgets it). Tests run the same.
+TENANT_LIMIT_SET_CALLS = True
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 TENANT_SPARE_POOL_SIZE = _int("TENANT_SPARE_POOL_SIZE", 3)
 # The instant decision's statements are prepared on the server (core.prepared);

@@ -11,7 +11,11 @@ inserts every row. An application is stored once, already decided.
 It applies only to a borrower whose ID number is not on file and an
 external reference not used before; for any other item the functions
 return None and the caller takes the general path, which handles repeat
-applicants and replays. Call them inside a transaction.
+applicants and replays. The context read writes nothing (the ids it takes
+from their sequences are not transactional) and the insert is one
+statement, so a single call needs no transaction of its own: outside one,
+the insert commits by itself, sparing the call a BEGIN and a COMMIT round
+trip; a batch chunk runs it inside its transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Model
-from django.db.models.signals import post_save
+from django.dispatch import Signal
 from django.utils import timezone
 
 from core.audit.services import audit_entry
@@ -88,6 +92,16 @@ SELECT
      FROM generate_series(1, %s)),
     ({SHARING_SQL})
 """
+
+# Sent with the decided applications a one pass is about to store; each
+# receiver returns a list of unsaved rows of one model to store in the same
+# statement, so that they commit with the applications or not at all (the
+# API adds each application's outbox event: insert_all sends no post_save).
+applications_storing = Signal()
+# Sent once they are stored, with the rows the receivers added (ids set):
+# work that must follow the commit goes through transaction.on_commit,
+# which runs at once when the one pass ran outside a transaction.
+applications_stored = Signal()
 
 # Rule-set versions are immutable once submitted; only their status and
 # challenger share change, and those come fresh from _CONTEXT each time.
@@ -208,18 +222,21 @@ def instant_decide_many(
             )
         )
     if rows.decided:
-        insert_all(*rows.groups, now=now, prepared=prepared)
-        for instant in rows.decided:
-            # insert_all sends no signals: send the one the outbox listens
-            # to, in this transaction, as a save of the application would.
-            post_save.send(
-                sender=Application,
-                instance=instant.application,
-                created=True,
-                update_fields=None,
-                raw=False,
-                using=connection.alias,
+        applications = [instant.application for instant in rows.decided]
+        added = [
+            list(rows_added)
+            for _receiver, rows_added in applications_storing.send(
+                sender=Application, applications=applications
             )
+            if rows_added
+        ]
+        insert_all(*rows.groups, *added, now=now, prepared=prepared)
+        applications_stored.send(
+            sender=Application,
+            applications=applications,
+            rows=[row for group in added for row in group],
+        )
+        for instant in rows.decided:
             logger.info(
                 "application decided: %s",
                 instant.decision.outcome,

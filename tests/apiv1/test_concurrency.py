@@ -10,6 +10,7 @@ ever what a test makes.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -20,14 +21,17 @@ from django_tenants.utils import tenant_context
 
 from apiv1.keys.models import ApiKey
 from apiv1.keys.services import api_key_create
-from apiv1.models import IdempotencyRecord
+from apiv1.models import IdempotencyRecord, OutboxEvent
+from core.borrowers.models import Borrower
 from core.loans.models import Loan, PaymentInstruction, Repayment
 from core.loans.services import loan_disburse
+from core.risk.models import Application, ApplicationStatus
 from tenants.models import Tenant
 from tests.apiv1.conftest import ApiClient
-from tests.apiv1.factories import loan_approved_make
+from tests.apiv1.factories import borrower_body, loan_approved_make
 
 THREADS = 20
+_refs = itertools.count(1)
 
 
 @pytest.fixture
@@ -127,3 +131,63 @@ def test_twenty_repayment_retries_post_one_repayment(committed):
     assert 201 in statuses
     with tenant_context(committed["tenant"]):
         assert Repayment.objects.filter(loan=loan).count() == 1
+
+
+INSTANT_TERMS = {"product_code": "working-capital", "amount": "10000.00", "term": 6}
+
+
+def test_twenty_simultaneous_instant_calls_of_one_applicant_register_one_borrower(
+    committed,
+):
+    """The one pass commits without a transaction of its own: the calls
+    that lose the race on the ID number take the general path, each
+    application is stored once, each decided one has exactly one event."""
+    body = {"borrower": borrower_body(), "application": INSTANT_TERMS}
+
+    responses = _together(
+        committed["secret"], "POST", "/applications/instant", body, {}
+    )
+
+    assert [r.status_code for r in responses] == [201] * THREADS, [
+        r.content for r in responses if r.status_code != 201
+    ]
+    borrower_ids = {r.json()["borrower_id"] for r in responses}
+    assert len(borrower_ids) == 1
+    assert sum(not r.json()["repeat_applicant"] for r in responses) == 1
+    application_ids = {r.json()["application"]["id"] for r in responses}
+    assert len(application_ids) == THREADS
+    with tenant_context(committed["tenant"]):
+        borrower = Borrower.objects.get(pk=borrower_ids.pop())
+        assert (
+            Borrower.objects.filter(id_number_index=borrower.id_number_index).count()
+            == 1
+        )
+        stored = Application.objects.filter(borrower=borrower)
+        assert set(stored.values_list("pk", flat=True)) == application_ids
+        decided = stored.exclude(status=ApplicationStatus.IN_REVIEW).count()
+        events = OutboxEvent.objects.filter(
+            type="application.decided", payload__borrower_id=borrower.pk
+        )
+        assert events.count() == decided
+        assert len({e.payload["application_id"] for e in events}) == events.count()
+
+
+def test_twenty_simultaneous_instant_calls_with_one_external_ref_store_one(
+    committed,
+):
+    ref = f"conc-ref-{next(_refs)}"
+    body = {
+        "borrower": borrower_body(),
+        "application": {**INSTANT_TERMS, "external_ref": ref},
+    }
+
+    responses = _together(
+        committed["secret"], "POST", "/applications/instant", body, {}
+    )
+
+    assert [r.status_code for r in responses] == [201] * THREADS
+    assert len({r.json()["application"]["id"] for r in responses}) == 1
+    with tenant_context(committed["tenant"]):
+        assert Application.objects.filter(external_ref=ref).count() == 1
+        borrower_id = responses[0].json()["borrower_id"]
+        assert Borrower.objects.filter(pk=borrower_id).count() == 1
