@@ -12,4 +12,4 @@ RUN mkdir -p /var/lib/jinqiao/media && chown nobody /var/lib/jinqiao/media
 ENV MEDIA_ROOT=/var/lib/jinqiao/media
 USER nobody
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "2", "--threads", "2"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi", "--bind", "0.0.0.0:8000"]
