@@ -54,12 +54,14 @@ class HealthMiddleware:
 
 
 class BrowserMiddleware:
-    """Run settings.BROWSER_MIDDLEWARE (sessions, CSRF, login, 2FA, messages)
-    for every path but the API's.
+    """Run settings.BROWSER_MIDDLEWARE (static files, language, slashes,
+    sessions, CSRF, login, 2FA, messages, framing) for every path but the
+    API's.
 
-    The API (``/api/``) authenticates each call by its key and keeps no
-    session, cookie or message: skipping that chain saves every API call
-    its cost. Order within the chain is as listed.
+    The API (``/api/``) authenticates each call by its key, keeps no
+    session, cookie or message and answers JSON in English: skipping that
+    chain saves every API call its cost. Order within the chain is as
+    listed.
     """
 
     API_PREFIX = "/api/"

@@ -181,22 +181,23 @@ MIDDLEWARE = [
     "config.middleware.HealthMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    # Sessions, CSRF, login, 2FA and messages (BROWSER_MIDDLEWARE) for every
-    # path but the API's, which authenticates by key and keeps no session.
+    # BROWSER_MIDDLEWARE for every path but the API's, which serves no
+    # static file, page or translated text, redirects no slash, and
+    # authenticates by key with no session, cookie or message.
     "config.middleware.BrowserMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost: meters an API call in the lender's schema the key selected.
     "apiv1.metering.ApiUsageMiddleware",
 ]
 BROWSER_MIDDLEWARE = [
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 TEMPLATES = [
