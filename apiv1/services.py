@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Func, JSONField, Value
 from django.utils import timezone
 
 from apiv1.models import ApplicationBatch
@@ -294,7 +295,9 @@ def application_batch_decide(*, batch_id: int) -> ApplicationBatch:
 
     Each item has a deterministic external_ref, so a re-run after a crash
     returns the applications already made instead of making new ones.
-    Items are committed (with the progress) in chunks of BATCH_CHUNK.
+    Items are committed (with the progress) in chunks of BATCH_CHUNK; each
+    chunk appends its results to the stored ones in the database rather
+    than writing all of them again.
     """
     batch = ApplicationBatch.objects.filter(pk=batch_id).first()
     if batch is None:
@@ -308,15 +311,23 @@ def application_batch_decide(*, batch_id: int) -> ApplicationBatch:
             start = len(results)
             stop = min(start + BATCH_CHUNK, batch.total)
             items = [_decimals(batch.items[index]) for index in range(start, stop)]
-            results.extend(_chunk_decide(batch.pk, start, items, actor))
+            decided = _chunk_decide(batch.pk, start, items, actor)
             ApplicationBatch.objects.filter(pk=batch.pk).update(
-                results=results, decided=len(results)
+                results=Func(
+                    F("results"),
+                    Value(decided, output_field=JSONField()),
+                    function="",
+                    arg_joiner=" || ",
+                    output_field=JSONField(),
+                ),
+                decided=stop,
             )
+            results.extend(decided)
     with transaction.atomic():
         batch.results, batch.decided = results, len(results)
         batch.status = ApplicationBatch.Status.DONE
         batch.completed_at = timezone.now()
-        batch.save()
+        batch.save(update_fields=["status", "completed_at", "decided"])
         event_emit(
             "application.batch_completed",
             {"batch_id": batch.pk, "total": batch.total},

@@ -285,9 +285,10 @@ def _analyze() -> None:
     connection.close()
 
 
-def _cpu_seconds(web_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the web workers, PostgreSQL and the load
-    tool (this process's finished children)."""
+def _cpu_seconds(web_pid: int, worker_pid: int | None = None) -> dict[str, float]:
+    """CPU seconds used so far by the web workers, PostgreSQL, the load
+    tool (this process's finished children) and, given its pid, the Celery
+    worker."""
     import resource
 
     import psutil
@@ -299,16 +300,22 @@ def _cpu_seconds(web_pid: int) -> dict[str, float]:
             return 0.0
         return times.user + times.system
 
-    web = psutil.Process(web_pid)
+    def tree(pid: int) -> float:
+        root = psutil.Process(pid)
+        return used(root) + sum(used(c) for c in root.children(recursive=True))
+
     postgres = [
         p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"
     ]
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {
-        "web": used(web) + sum(used(c) for c in web.children(recursive=True)),
+    seconds = {
+        "web": tree(web_pid),
         "postgres": sum(used(p) for p in postgres),
         "load_tool": children.ru_utime + children.ru_stime,
     }
+    if worker_pid is not None:
+        seconds["worker"] = tree(worker_pid)
+    return seconds
 
 
 def single_run(base: str, headers: dict, web_pid: int) -> dict:
@@ -407,7 +414,7 @@ def read_rps(base: str, headers: dict, seconds: float = 5.0) -> float:
     return sum(counts) / seconds
 
 
-def batch_run(base: str, headers: dict) -> dict:
+def batch_run(base: str, headers: dict, web_pid: int, worker_pid: int) -> dict:
     """Post BATCHES batches of 500 together; time until all are decided."""
     import httpx
 
@@ -415,6 +422,7 @@ def batch_run(base: str, headers: dict) -> dict:
         {"applications": [instant_body() for _ in range(BATCH_SIZE)]}
         for _ in range(BATCHES)
     ]
+    before = _cpu_seconds(web_pid, worker_pid)
     with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
         started = time.monotonic()
         ids = [http.post("/applications/batch", json=b).json()["id"] for b in bodies]
@@ -431,6 +439,7 @@ def batch_run(base: str, headers: dict) -> dict:
                 continue
             time.sleep(0.2)
         elapsed = time.monotonic() - started
+    after = _cpu_seconds(web_pid, worker_pid)
     decided = sum(b["decided"] for b in done.values())
     worker_seconds = _batches_worker_seconds(ids)
     errors = sum(1 for b in done.values() for r in b["results"] if "error" in r)
@@ -442,6 +451,10 @@ def batch_run(base: str, headers: dict) -> dict:
         "seconds": elapsed,
         "decisions_per_s": decided / elapsed if elapsed else 0.0,
         "worker_decisions_per_s": decided / worker_seconds if worker_seconds else 0.0,
+        "cpu_ms_per_decision": {
+            name: round(1000 * (after[name] - before[name]) / max(decided, 1), 2)
+            for name in ("web", "worker", "postgres")
+        },
     }
 
 
@@ -496,7 +509,7 @@ def main() -> None:
         )
         if "cpu_ms_per_call" in single:
             print(f"single: CPU ms per call {single['cpu_ms_per_call']}", flush=True)
-        batch = batch_run(base, headers)
+        batch = batch_run(base, headers, processes[0].pid, processes[1].pid)
         print(
             f"batch ({batch['batches']} x {BATCH_SIZE}, Celery worker -c 2): "
             f"{batch['decided']} decided in {batch['seconds']:.1f} s = "
@@ -506,6 +519,7 @@ def main() -> None:
             f"{batch['completed']}/{batch['batches']} batches done)",
             flush=True,
         )
+        print(f"batch: CPU ms per decision {batch['cpu_ms_per_decision']}", flush=True)
     finally:
         servers_stop(processes)
         shutil.rmtree(broker_dir, ignore_errors=True)
@@ -524,6 +538,7 @@ def main() -> None:
         "batch_ratio": round(batch["decisions_per_s"] / tps, 3) if tps else None,
         "read_rps": round(read, 1),
         "single_cpu_ms_per_call": single.get("cpu_ms_per_call"),
+        "batch_cpu_ms_per_decision": batch["cpu_ms_per_decision"],
     }
     print(json.dumps(summary))
 

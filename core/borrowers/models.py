@@ -69,18 +69,31 @@ class Borrower(models.Model):
 
     @property
     def birth_date(self) -> date | None:
-        """Return the decrypted birth date (None for a business)."""
+        """Return the decrypted birth date (None for a business).
+
+        Decrypted once per instance and cipher: a decision reads it for the
+        age several times, and a borrower just registered need not open
+        what it sealed a moment ago.
+        """
         from core.borrowers.fields import keyring
 
-        if not self.birth_date_cipher:
+        cipher = self.birth_date_cipher
+        if not cipher:
             return None
-        return date.fromisoformat(keyring().decrypt(self.birth_date_cipher))
+        known = self.__dict__.get("_birth_date_opened")
+        if known is not None and known[0] == cipher:
+            return known[1]
+        value = date.fromisoformat(keyring().decrypt(cipher))
+        self.__dict__["_birth_date_opened"] = (cipher, value)
+        return value
 
     @birth_date.setter
     def birth_date(self, value: date | None) -> None:
         from core.borrowers.fields import keyring
 
         self.birth_date_cipher = keyring().encrypt(value.isoformat()) if value else ""
+        if value:
+            self.__dict__["_birth_date_opened"] = (self.birth_date_cipher, value)
 
     def age_on(self, on: date) -> int | None:
         """Return the borrower's age in whole years on ``on``, if known."""
