@@ -334,6 +334,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Worker processes (one per core: bench-api's batches were no faster with 4
+# on 2 cores, the machine being busy already).
+CELERY_WORKER_CONCURRENCY = _int("WORKER_CONCURRENCY", 2, minimum=1)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
