@@ -1,8 +1,10 @@
-"""Parse request bodies: JSON only, exact decimals, no NaN, Infinity or NUL."""
+"""Parse request bodies: JSON only, exact decimals, no NaN, Infinity, NUL or
+lone surrogate."""
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -14,28 +16,46 @@ from apiv1.errors import MalformedBody, UnsupportedMediaType
 from core.errors import InvalidInput
 
 NUL = "\x00"
+# A \uD800-\uDFFF escape: JSON may spell half a UTF-16 pair, which no text
+# (UTF-8, PostgreSQL) can hold on its own. Whole pairs decode to one
+# character; a lone half stays a surrogate in the parsed string.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _refuse_constant(name: str) -> Any:
     raise MalformedBody(f"{name} is not allowed in JSON")
 
 
-def nul_refuse(value: Any, path: str = "body") -> None:
-    """Raise InvalidInput naming the first string (or key) holding a NUL.
+def nul_refuse(value: Any, path: str = "body", *, surrogates: bool = False) -> None:
+    """Raise InvalidInput naming the first string (or key) holding a NUL,
+    or with ``surrogates`` half a UTF-16 pair.
 
-    PostgreSQL cannot store U+0000 in text, so such input is refused
-    before it reaches a service.
+    PostgreSQL cannot store U+0000 in text, and no text encoding holds a
+    lone surrogate (it broke error messages and the request fingerprint),
+    so such input is refused before it reaches a service.
     """
     if isinstance(value, str):
         if NUL in value:
             raise InvalidInput.for_field(path, "must not contain a NUL character")
+        if surrogates and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidInput.for_field(
+                    path, "must not contain half of a UTF-16 surrogate pair"
+                ) from None
     elif isinstance(value, dict):
         for key, item in value.items():
-            nul_refuse(key, path)
-            nul_refuse(item, f"{path}.{key}" if path != "body" else str(key))
+            # A refused key is named by where it is, not by itself.
+            nul_refuse(key, path, surrogates=surrogates)
+            nul_refuse(
+                item,
+                f"{path}.{key}" if path != "body" else str(key),
+                surrogates=surrogates,
+            )
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            nul_refuse(item, f"{path}[{index}]")
+            nul_refuse(item, f"{path}[{index}]", surrogates=surrogates)
 
 
 class StrictJsonParser(Parser):
@@ -59,7 +79,7 @@ class StrictJsonParser(Parser):
             raise
         except (ValueError, UnicodeDecodeError) as error:
             raise MalformedBody(f"the body is not valid JSON: {error}") from None
-        nul_refuse(parsed)
+        nul_refuse(parsed, surrogates=bool(_SURROGATE_ESCAPE.search(request.body)))
         return parsed
 
     def parse_querydict(

@@ -71,6 +71,16 @@ def _moment(value: datetime) -> datetime:
     return value
 
 
+# Batch items sent without a ref get one with this prefix (apiv1.services).
+RESERVED_REF_PREFIX = "jq-batch-"
+
+
+def _ref_not_reserved(value: str) -> str:
+    if value.lower().startswith(RESERVED_REF_PREFIX):
+        raise ValueError(f"must not start with '{RESERVED_REF_PREFIX}' (reserved)")
+    return value
+
+
 # A timestamp filter: naive means Beijing time; any offset is normalised.
 Moment = Annotated[datetime, AfterValidator(_moment)]
 
@@ -421,8 +431,16 @@ class ApplicationTermsIn(In):
     term: Annotated[int, Strict(), Field(ge=1, le=3660)]
     purpose: Annotated[str, Field(max_length=60)] = ""
     channel: Annotated[str, Field(max_length=30)] = "api"
-    external_ref: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
-        None, description="Your reference; a repeat returns the first application"
+    external_ref: (
+        Annotated[
+            str, Field(min_length=1, max_length=80), AfterValidator(_ref_not_reserved)
+        ]
+        | None
+    ) = Field(
+        None,
+        description="Your reference; a repeat returns the first application. "
+        "Refs starting with 'jq-batch-' are reserved for batch items sent "
+        "without one.",
     )
     declared: dict[str, str | int | bool | Decimal | None] = Field(
         default_factory=dict,

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from apiv1.models import ApplicationBatch
 from apiv1.outbox import event_emit
+from apiv1.schemas import RESERVED_REF_PREFIX
 from core.borrowers.models import Borrower
 from core.borrowers.services import actor_check, borrower_prepare, borrower_register
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 BATCH_LIMIT = 500
 CENT = Decimal("0.01")
 BATCH_CHUNK = 50
+# The external_ref of a batch item sent without one; refused in callers' refs.
+BATCH_REF_PREFIX = RESERVED_REF_PREFIX
 
 
 def api_loan_disburse(
@@ -249,14 +252,15 @@ def _chunk_decide(
     lost race) on the general path before the run goes on, so every item
     counts exactly the items before it. Returns the results in item order.
     An item's own external_ref is kept; without one it gets
-    ``batch-<id>-<index>``, so a re-run finds what it made."""
+    ``jq-batch-<id>-<index>`` (a prefix the API refuses in callers' refs,
+    so no caller can take it), so a re-run finds what it made."""
     results: dict[int, dict] = {}
     pending: list[tuple[int, dict[str, Any], dict[str, Any], Item]] = []
     for index, item in enumerate(items, start=start):
         terms = {
             **item["application"],
             "external_ref": item["application"].get("external_ref")
-            or f"batch-{batch_id}-{index}",
+            or f"{BATCH_REF_PREFIX}{batch_id}-{index}",
         }
         try:
             checked = instant_item(borrower=item["borrower"], terms=terms, actor=actor)

@@ -328,6 +328,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # (a batch, a webhook) would wait up to that long.
         "polling_interval": 0.05,
     }
+    # Messages written atomically (config.fsbroker: kombu's own transport
+    # lets a worker read a half-written message and stop).
+    CELERY_BROKER_TRANSPORT = "config.fsbroker:Transport"
 CELERY_TASK_ACKS_LATE = True
 # Keep our LOGGING (JSON, tenant and request id, personal data masked) in
 # the worker and beat instead of Celery's own root-logger set-up.

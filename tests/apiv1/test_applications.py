@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import tenant_context
 
-from apiv1.models import OutboxEvent
+from apiv1.models import ApplicationBatch, OutboxEvent
 from apiv1.services import application_batch_decide
 from core.borrowers.models import Borrower
 from core.risk.models import Application
@@ -133,6 +133,52 @@ def test_a_batch_is_accepted_then_decided_with_results_to_poll(
     assert batch["results"][3]["error"]["code"] == "invalid_input"
     with tenant_context(tenant_a):
         assert OutboxEvent.objects.filter(type="application.batch_completed").exists()
+
+
+def test_a_caller_cannot_take_the_refs_batches_give_their_items(
+    api_a, tenant_a, tiny_policy
+):
+    """Items sent without a ref get ``jq-batch-<batch>-<index>``; a caller
+    sending such a ref is refused, so it can never clash with a batch's."""
+    refused = [
+        api_a.post(
+            "/applications/instant",
+            {
+                "borrower": borrower_body(),
+                "application": {**TERMS, "external_ref": ref},
+            },
+        )
+        for ref in ("jq-batch-1-0", "JQ-Batch-9-9")
+    ]
+    batch_item = api_a.post(
+        "/applications/batch",
+        {
+            "applications": [
+                {
+                    "borrower": borrower_body(),
+                    "application": {**TERMS, "external_ref": "jq-batch-2-0"},
+                }
+            ]
+        },
+    )
+    accepted = api_a.post(
+        "/applications/batch",
+        {"applications": [{"borrower": borrower_body(), "application": TERMS}]},
+    )
+    with tenant_context(tenant_a):
+        application_batch_decide(batch_id=accepted.json()["id"])
+        result = ApplicationBatch.objects.get(pk=accepted.json()["id"]).results[0]
+        ref = Application.objects.get(pk=result["application_id"]).external_ref
+
+    for response in refused:
+        assert response.status_code == 422, response.content
+        assert "application.external_ref" in response.json()["error"]["fields"]
+    assert batch_item.status_code == 422
+    assert (
+        "applications[0].application.external_ref"
+        in (batch_item.json()["error"]["fields"])
+    )
+    assert ref == f"jq-batch-{accepted.json()['id']}-0"
 
 
 def test_a_batch_over_500_is_refused(api_a):

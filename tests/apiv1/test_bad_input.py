@@ -9,7 +9,8 @@ from apiv1.models import IdempotencyRecord
 from core.borrowers.models import Borrower
 from core.loans.models import Repayment
 from core.loans.services import loan_disburse
-from tests.apiv1.factories import borrower_body, loan_approved_make
+from tests.apiv1.factories import api_policy, borrower_body, loan_approved_make
+from tests.core.risk.factories import activate, connectors_off
 
 pytestmark = pytest.mark.django_db
 
@@ -192,6 +193,69 @@ def test_nul_characters_anywhere_are_422_naming_the_field(api_a, tenant_a):
     assert in_path.status_code == 422
     assert "path" in in_path.json()["error"]["fields"]
     assert _counts(tenant_a) == before
+
+
+@pytest.fixture
+def tiny_policy_a(tenant_a):
+    with tenant_context(tenant_a):
+        connectors_off()
+        activate(api_policy())
+
+
+INSTANT_TERMS = {"product_code": "working-capital", "amount": "10000.00", "term": 6}
+
+
+def _instant_raw(declared: str) -> str:
+    """An instant body as raw JSON text, ``declared`` spliced in as is."""
+    import json
+
+    body = json.dumps(
+        {"borrower": borrower_body(), "application": INSTANT_TERMS},
+        ensure_ascii=False,
+    )
+    return body[:-2] + f', "declared": {declared}}}}}'
+
+
+@pytest.mark.parametrize(
+    ("declared", "field"),
+    [
+        ('{"\\ud83d": 1}', "application.declared"),  # half a pair as a key
+        ('{"housing": "\\ud83d"}', "application.declared.housing"),
+        ('{"housing": "x\\udc00y"}', "application.declared.housing"),
+    ],
+)
+@pytest.mark.parametrize("with_key", [False, True])
+def test_half_a_surrogate_pair_is_422_naming_the_field(
+    api_a, tenant_a, declared, field, with_key
+):
+    before = _counts(tenant_a)
+    headers = {"Idempotency-Key": f"surrogate-{field}"} if with_key else {}
+
+    response = api_a.post("/applications/instant", _instant_raw(declared), **headers)
+    batch = api_a.post(
+        "/applications/batch",
+        '{"applications": [' + _instant_raw(declared) + "]}",
+        **headers,
+    )
+
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["fields"] == {
+        field: "must not contain half of a UTF-16 surrogate pair"
+    }
+    assert batch.status_code == 422, batch.content
+    assert list(batch.json()["error"]["fields"]) == [f"applications[0].{field}"]
+    assert _counts(tenant_a) == before
+
+
+def test_a_whole_surrogate_pair_is_one_character(api_a, tenant_a, tiny_policy_a):
+    body = _instant_raw("{}").replace("王小明", "\\ud83d\\ude00王")
+
+    response = api_a.post("/applications/instant", body)
+
+    assert response.status_code == 201, response.content
+    with tenant_context(tenant_a):
+        stored = Borrower.objects.get(pk=response.json()["borrower_id"])
+    assert stored.name == "\U0001f600王"
 
 
 def test_a_body_over_the_upload_limit_is_413(api_a, tenant_a, settings):

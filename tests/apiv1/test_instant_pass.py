@@ -325,7 +325,7 @@ def test_a_chunk_decided_together_stores_what_one_by_one_stores(tenant_a, tenant
     one_by_one = []
     with tenant_context(tenant_b):
         for index, body in enumerate(bodies):
-            terms = {**TERMS, "external_ref": f"batch-7-{index}"}
+            terms = {**TERMS, "external_ref": f"jq-batch-7-{index}"}
             result = application_instant(
                 borrower=body, terms=terms, actor="api-batch:7"
             )
@@ -369,7 +369,7 @@ def test_batch_items_count_exactly_the_items_before_them(tenant_a, tenant_b):
         one_by_one = [
             application_instant(
                 borrower=b,
-                terms={**TERMS, "external_ref": f"batch-9-{i}"},
+                terms={**TERMS, "external_ref": f"jq-batch-9-{i}"},
                 actor="api-batch:9",
             )
             for i, b in enumerate(bodies)
@@ -402,7 +402,7 @@ def test_a_batch_item_keeps_its_own_external_ref(tenant_a):
             for r in results
         ]
 
-    assert refs == ["mine-1", "batch-11-1"]
+    assert refs == ["mine-1", "jq-batch-11-1"]
 
 
 def test_an_unknown_product_and_a_taken_ref_are_named_by_path(tenant_a):
