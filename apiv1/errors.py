@@ -8,6 +8,7 @@ last-resort handler that logs and answers 500 in the same shape.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -126,3 +127,28 @@ def exception_handlers_install(api: NinjaAPI) -> None:
 def not_found_view(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Answer unknown paths under /api/v1/ in the error shape."""
     return error_response(404, "not_found", "no such endpoint")
+
+
+class MethodNotAllowedMiddleware:
+    """Give ninja's plain-text 405 (a method the path does not take) the one
+    error shape, keeping its Allow header. Innermost, API paths only."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or not request.path.startswith("/api/"):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        allowed = response.get("Allow", "")
+        shaped = error_response(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed here; use {allowed or 'another method'}",
+            {"method": str(request.method)},
+        )
+        if allowed:
+            shaped["Allow"] = allowed
+        return shaped

@@ -185,8 +185,10 @@ MIDDLEWARE = [
     # static file, page or translated text, redirects no slash, and
     # authenticates by key with no session, cookie or message.
     "config.middleware.BrowserMiddleware",
-    # Innermost: meters an API call in the lender's schema the key selected.
+    # Meters an API call in the lender's schema the key selected.
     "apiv1.metering.ApiUsageMiddleware",
+    # Innermost: a 405 from the API in the one error shape.
+    "apiv1.errors.MethodNotAllowedMiddleware",
 ]
 BROWSER_MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -274,3 +274,15 @@ def test_the_bare_api_root_is_a_json_404(client):
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_method_a_path_does_not_take_is_405_in_the_error_shape(api_a):
+    response = api_a.call("PUT", "/applications/batch", {})
+    on_instant = api_a.get("/applications/instant")
+
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert response.json()["error"]["fields"] == {"method": "PUT"}
+    assert "POST" in response["Allow"]
+    assert on_instant.status_code == 405
+    assert on_instant.json()["error"]["code"] == "method_not_allowed"
