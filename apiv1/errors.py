@@ -79,6 +79,12 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if not request.body and any(
+        tuple(e.get("loc", ()))[:1] == ("body",) for e in exc.errors
+    ):  # ninja does not hand an empty body to the parser
+        return error_response(
+            400, "malformed_json", "the body is empty: send a JSON object"
+        )
     fields = validation_fields(exc.errors)
     first = next(iter(fields.items()), ("body", "is invalid"))
     return error_response(422, "invalid_input", f"{first[0]}: {first[1]}", fields)

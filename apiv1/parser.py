@@ -71,6 +71,8 @@ class StrictJsonParser(Parser):
                 "send the body as application/json",
                 fields={"content_type": request.content_type or "missing"},
             )
+        if not request.body.strip():
+            raise MalformedBody("the body is empty: send a JSON object")
         try:
             parsed = json.loads(
                 request.body, parse_float=Decimal, parse_constant=_refuse_constant
@@ -79,6 +81,8 @@ class StrictJsonParser(Parser):
             raise
         except (ValueError, UnicodeDecodeError) as error:
             raise MalformedBody(f"the body is not valid JSON: {error}") from None
+        if not isinstance(parsed, dict):  # every body is an object
+            raise InvalidInput.for_field("body", "must be a JSON object")
         nul_refuse(parsed, surrogates=bool(_SURROGATE_ESCAPE.search(request.body)))
         return parsed
 

@@ -7,6 +7,7 @@ and 2 decimals; it is written as a string in responses.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
@@ -16,6 +17,7 @@ from ninja import Schema
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -34,12 +36,29 @@ def _rate_places(value: Decimal) -> Decimal:
     return value.quantize(RATE_PLACES)
 
 
+_NUMBER_TEXT = re.compile(r"-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
+def _number_text(value: Any) -> Any:
+    """Refuse amounts written other than as a plain number: Python's Decimal
+    also reads "1_0000", " 10000 " and full-width digits."""
+    if isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value):
+        raise ValueError("must be a number such as 10000.00")
+    return value
+
+
 # Inputs: "1e4", 10000 and "10000.0" all mean 10000.00 from here on.
 Money = Annotated[
-    Decimal, Field(gt=0, max_digits=14, decimal_places=2), AfterValidator(_cents)
+    Decimal,
+    Field(gt=0, max_digits=14, decimal_places=2),
+    BeforeValidator(_number_text),
+    AfterValidator(_cents),
 ]
 MoneyOrZero = Annotated[
-    Decimal, Field(ge=0, max_digits=14, decimal_places=2), AfterValidator(_cents)
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2),
+    BeforeValidator(_number_text),
+    AfterValidator(_cents),
 ]
 Rate = Annotated[Decimal, Field(max_digits=12, decimal_places=6)]
 # Outputs: money always with two decimals, rates with six ("0.180000").

@@ -753,7 +753,7 @@ def application_state_set(application: Application, decision: Decision) -> None:
     if decision.outcome == "approve":
         application.approved_amount = decision.approved_amount
         application.price_tier = decision.price_tier
-        application.annual_rate = decision.annual_rate
+        application.annual_rate = offered_rate(application, decision.annual_rate)
     if decision.outcome != "review":
         _decided(application, automatically=True)
 
@@ -1029,16 +1029,24 @@ def _review_terms(application: Application, amount: Decimal | None) -> None:
     application.approved_amount = amount
     if decision is not None and decision.annual_rate is not None:
         application.price_tier = decision.price_tier
-        application.annual_rate = decision.annual_rate
+        application.annual_rate = offered_rate(application, decision.annual_rate)
         return
     version = decision.ruleset_version if decision else None
     tiers = compiled(version).price_tiers if version else ()
     if not tiers:
         raise InvalidInput.for_field("annual_rate", "the rule set has no price tier")
-    application.price_tier, application.annual_rate = (
-        tiers[-1].tier,
-        tiers[-1].annual_rate,
-    )
+    application.price_tier = tiers[-1].tier
+    application.annual_rate = offered_rate(application, tiers[-1].annual_rate)
+
+
+def offered_rate(application: Application, tier_rate: Decimal | None) -> Decimal | None:
+    """Return the rate an approval offers: the decision's price tier, capped
+    at the product version's rate (the loan is made at it; see
+    _loan_arguments), so the application never states a rate the loan
+    will not carry."""
+    if tier_rate is None:
+        return None
+    return min(tier_rate, application.product_version.annual_rate)
 
 
 def review_confirm(

@@ -83,7 +83,7 @@ BAD_BODIES = [
         "invalid_input",
     ),
     ("array body", '[{"amount": "1.00"}]', "application/json", 422, "invalid_input"),
-    ("empty body", "", "application/json", 422, "invalid_input"),
+    ("empty body", "", "application/json", 400, "malformed_json"),
     (
         "bad date",
         '{"amount": "1.00", "received_on": "2027-02-30"}',
@@ -286,3 +286,40 @@ def test_a_method_a_path_does_not_take_is_405_in_the_error_shape(api_a):
     assert "POST" in response["Allow"]
     assert on_instant.status_code == 405
     assert on_instant.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ("", 400, None),
+        ("  ", 400, None),
+        ("[]", 422, "body"),
+        ("null", 422, "body"),
+        ("7", 422, "body"),
+    ],
+)
+def test_an_empty_or_non_object_body_is_refused_clearly(
+    api_a, tenant_a, body, status, field
+):
+    before = _counts(tenant_a)
+
+    response = api_a.post("/applications/instant", body)
+
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["code"] == ("malformed_json" if status == 400 else "invalid_input")
+    assert list(error["fields"]) == ([field] if field else [])
+    assert _counts(tenant_a) == before
+
+
+@pytest.mark.parametrize("amount", ["1_0000", " 10000 ", "１００００", "10000.00x"])
+def test_an_amount_is_a_plain_number(api_a, tenant_a, amount):
+    body = {
+        "borrower": borrower_body(),
+        "application": {**INSTANT_TERMS, "amount": amount},
+    }
+
+    response = api_a.post("/applications/instant", body)
+
+    assert response.status_code == 422, response.content
+    assert "application.amount" in response.json()["error"]["fields"]

@@ -262,7 +262,7 @@ def test_a_price_tier_above_the_product_rate_is_capped_at_it(in_tenant_a):
         )
     )
     approved = submit(sourced=GOOD)
-    assert approved.annual_rate == Decimal("0.24")
+    decision = approved.decisions.get(effective=True)
 
     loan = application_to_loan(
         application_id=approved.pk,
@@ -270,7 +270,10 @@ def test_a_price_tier_above_the_product_rate_is_capped_at_it(in_tenant_a):
         contract_date=timezone.localdate(),
     )
 
-    assert loan.annual_rate == approved.product_version.annual_rate  # 14.4%, not 24%
+    assert decision.annual_rate == Decimal("0.24")  # what the rules said
+    # The application offers, and the loan carries, the product's 14.4%.
+    assert approved.annual_rate == approved.product_version.annual_rate
+    assert loan.annual_rate == approved.product_version.annual_rate
 
 
 def test_expiry_task_walks_every_lender(in_tenant_a):

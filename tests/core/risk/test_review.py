@@ -118,7 +118,8 @@ def test_approving_over_a_rule_reject_needs_a_second_reviewer(rules, fake_source
     )
     assert confirmed.status == ApplicationStatus.APPROVED
     assert confirmed.approved_amount == Decimal("5000.00")
-    assert confirmed.annual_rate == Decimal("0.24")  # the lowest tier
+    assert confirmed.price_tier == "B"  # the lowest tier (24%), capped
+    assert confirmed.annual_rate == confirmed.product_version.annual_rate  # 14.4%
     assert (confirmed.reviewed_by, confirmed.confirmed_by) == ("wang", "zhao")
 
 
