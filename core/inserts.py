@@ -162,7 +162,11 @@ def _document(rows: Sequence[Model], now: datetime) -> str:
         values: dict[str, Any] = {}
         for attname, column, how, field in steps:
             if how == _AS_IS_VALUE:
-                values[column] = _plain(getattr(row, attname))
+                value = getattr(row, attname)
+                # Most values are JSON's own already: no call for them.
+                values[column] = (
+                    value if value is None or type(value) in _NATIVE else _plain(value)
+                )
             elif how == _JSON:
                 values[column] = getattr(row, attname)
             elif how == _STAMP:
@@ -175,6 +179,9 @@ def _document(rows: Sequence[Model], now: datetime) -> str:
     # No default: a value JSON cannot hold natively is refused, as Django's
     # JSONField refuses it, rather than stored in some other form.
     return json.dumps(objects, ensure_ascii=False, allow_nan=False)
+
+
+_NATIVE = frozenset({str, int, bool, float})
 
 
 def _plain(value: Any) -> Any:
