@@ -114,6 +114,15 @@ def _database() -> dict:
     # Django then replaces it (it closes connections that saw errors).
     config["CONN_HEALTH_CHECKS"] = _bool("DB_CONN_HEALTH_CHECKS", False)
     config.setdefault("TEST", {})["NAME"] = f"test_{config['NAME']}"
+    if _bool("DB_PREPARED_STATEMENTS", True):
+        # The statements core.prepared prepares are written to plan well
+        # without their values (index lookups whatever they are): run them on
+        # one generic plan rather than planning them again on every call, as
+        # PostgreSQL chooses to for the API's context read. Only explicitly
+        # prepared statements (and trigger lookups) have cached plans.
+        options = config.setdefault("OPTIONS", {})
+        given = options.get("options", "")
+        options["options"] = f"{given} -c plan_cache_mode=force_generic_plan".strip()
     return config
 
 
@@ -169,8 +178,9 @@ ROOT_URLCONF = "config.urls_tenant"
 TENANT_LIMIT_SET_CALLS = True
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 TENANT_SPARE_POOL_SIZE = _int("TENANT_SPARE_POOL_SIZE", 3)
-# The instant decision's statements are prepared on the server (core.prepared);
-# turn off behind a pooler that mixes sessions (PgBouncer transaction mode).
+# The instant decision's statements are prepared on the server (core.prepared)
+# and run on generic plans (a connection option); turn off behind a pooler
+# that mixes sessions (PgBouncer transaction mode) or rejects options.
 DB_PREPARED_STATEMENTS = _bool("DB_PREPARED_STATEMENTS", True)
 # Each web process stores its API usage counts from a thread (apiv1.metering);
 # tests read them through the flushing readers instead.

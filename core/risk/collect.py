@@ -423,14 +423,24 @@ COUNT_DAYS = (7, 30)
 # (ID index, phone index, card index, submitted_at) each. From those few
 # borrowers to their applications by the (borrower, submitted_at) index:
 # materialised, so that a table without statistics yet is not scanned
-# whole. Parameters: ID, phone and card indexes (text arrays), an
-# application id to leave out, the window's start and end.
+# whole. Each key is looked up through its own index from its unnested
+# list, so the plan is index lookups whatever the values: the API's
+# prepared statement (core.prepared) then keeps one generic plan instead
+# of being planned again on every call (``col = ANY($1) OR ...``, planned
+# without its values, read the whole table). Parameters: ID, phone and
+# card indexes (text arrays), an application id to leave out, the window's
+# start and end.
 SHARING_SQL = """
 WITH b AS MATERIALIZED (
-    SELECT id, id_number_index, mobile_index, bank_card_index
-    FROM borrowers_borrower
-    WHERE id_number_index = ANY(%s) OR mobile_index = ANY(%s)
-        OR bank_card_index = ANY(%s)
+    SELECT x.id, x.id_number_index, x.mobile_index, x.bank_card_index
+    FROM unnest(%s::varchar[]) k JOIN borrowers_borrower x ON x.id_number_index = k
+    UNION
+    SELECT x.id, x.id_number_index, x.mobile_index, x.bank_card_index
+    FROM unnest(%s::varchar[]) k JOIN borrowers_borrower x ON x.mobile_index = k
+    UNION
+    SELECT x.id, x.id_number_index, x.mobile_index, x.bank_card_index
+    FROM unnest(%s::varchar[]) k JOIN borrowers_borrower x ON x.bank_card_index = k
+    WHERE x.bank_card_index <> ''  -- most have none: never a match, as planned
 )
 SELECT coalesce(json_agg(json_build_array(
     b.id_number_index, b.mobile_index, b.bank_card_index, a.submitted_at)), '[]')
