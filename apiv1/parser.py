@@ -4,7 +4,6 @@ lone surrogate."""
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -16,10 +15,6 @@ from apiv1.errors import MalformedBody, UnsupportedMediaType
 from core.errors import InvalidInput
 
 NUL = "\x00"
-# A \uD800-\uDFFF escape: JSON may spell half a UTF-16 pair, which no text
-# (UTF-8, PostgreSQL) can hold on its own. Whole pairs decode to one
-# character; a lone half stays a surrogate in the parsed string.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _refuse_constant(name: str) -> Any:
@@ -32,7 +27,10 @@ def nul_refuse(value: Any, path: str = "body", *, surrogates: bool = False) -> N
 
     PostgreSQL cannot store U+0000 in text, and no text encoding holds a
     lone surrogate (it broke error messages and the request fingerprint),
-    so such input is refused before it reaches a service.
+    so such input is refused before it reaches a service. A body can carry
+    one as a ``\ud83d`` escape, as raw UTF-8 bytes (``json.loads`` reads
+    bytes with ``surrogatepass``) or in a UTF-16 body: every non-ASCII
+    string is checked.
     """
     if isinstance(value, str):
         if NUL in value:
@@ -83,7 +81,7 @@ class StrictJsonParser(Parser):
             raise MalformedBody(f"the body is not valid JSON: {error}") from None
         if not isinstance(parsed, dict):  # every body is an object
             raise InvalidInput.for_field("body", "must be a JSON object")
-        nul_refuse(parsed, surrogates=bool(_SURROGATE_ESCAPE.search(request.body)))
+        nul_refuse(parsed, surrogates=True)
         return parsed
 
     def parse_querydict(

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -353,6 +354,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # on 2 cores, the machine being busy already).
 CELERY_WORKER_CONCURRENCY = _int("WORKER_CONCURRENCY", 2, minimum=1)
 CELERY_TASK_IGNORE_RESULT = True
+# Webhook deliveries (and their retries) wait in a queue of their own: a
+# worker takes from each queue in turn, so thousands of retries to a dead
+# endpoint cannot hold up a batch decision or a lender's provisioning. A
+# worker consumes both unless started with -Q (one per queue scales them
+# apart).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Each queue bound by its own routing key (a queue declared without one gets
+# the default's, and would receive every default message as well).
+CELERY_TASK_QUEUES = (
+    Queue("celery", routing_key="celery"),
+    Queue("webhooks", routing_key="webhooks"),
+)
+CELERY_TASK_ROUTES = {
+    "apiv1.tasks.outbox_dispatch": {"queue": "webhooks", "routing_key": "webhooks"},
+    "apiv1.tasks.webhook_deliver": {"queue": "webhooks", "routing_key": "webhooks"},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

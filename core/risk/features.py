@@ -9,6 +9,7 @@ an absent key means the feature is missing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
@@ -318,9 +319,17 @@ def coerce_value(feature: Feature, value: object) -> Decimal | str | bool | None
     return _coerce_number(feature, value)
 
 
+# A number written as text: ASCII digits, an optional sign, fraction and
+# exponent. Decimal() would also read "1_0000", " 10000 " and other
+# scripts' digits; an applicant's stated income must not be one of those.
+_NUMBER_TEXT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", re.ASCII)
+
+
 def _coerce_number(feature: Feature, value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise TypeError("expected a number")
+    if isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value):
+        raise ValueError("expected a number such as 9000.00")
     try:
         # repr() of a float is its shortest round-trip text: 0.1 -> "0.1".
         number = Decimal(repr(value) if isinstance(value, float) else value)

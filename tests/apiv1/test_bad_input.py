@@ -247,6 +247,25 @@ def test_half_a_surrogate_pair_is_422_naming_the_field(
     assert _counts(tenant_a) == before
 
 
+def test_half_a_surrogate_pair_as_raw_bytes_is_422_too(api_a, tenant_a):
+    """json.loads reads bytes with surrogatepass: UTF-8 bytes ED A0 BD (and a
+    UTF-16 body) carry half a pair without any escape to see."""
+    before = _counts(tenant_a)
+    body = _instant_raw('{"housing": 1}').encode().replace(b"housing", b"\xed\xa0\xbd")
+
+    response = api_a.post("/applications/instant", body, **{"Idempotency-Key": "raw-1"})
+    utf16 = api_a.post(
+        "/applications/instant", _instant_raw('{"\\ud83d": 1}').encode("utf-16")
+    )
+
+    for refused in (response, utf16):
+        assert refused.status_code == 422, refused.content
+        assert refused.json()["error"]["fields"] == {
+            "application.declared": "must not contain half of a UTF-16 surrogate pair"
+        }
+    assert _counts(tenant_a) == before
+
+
 def test_a_whole_surrogate_pair_is_one_character(api_a, tenant_a, tiny_policy_a):
     body = _instant_raw("{}").replace("王小明", "\\ud83d\\ude00王")
 
@@ -323,3 +342,16 @@ def test_an_amount_is_a_plain_number(api_a, tenant_a, amount):
 
     assert response.status_code == 422, response.content
     assert "application.amount" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("income", ["1_0000", " 10000 ", "１００００", "٩٠٠٠", "1e4x"])
+def test_a_declared_amount_is_a_plain_number(api_a, tenant_a, income):
+    body = {
+        "borrower": borrower_body(),
+        "application": {**INSTANT_TERMS, "declared": {"declared_income": income}},
+    }
+
+    response = api_a.post("/applications/instant", body)
+
+    assert response.status_code == 422, response.content
+    assert "application.declared.declared_income" in response.json()["error"]["fields"]
