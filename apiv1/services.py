@@ -69,14 +69,21 @@ def api_application_submit(
     return application_submit(
         borrower=borrower,
         product_version=version,
-        amount=terms["amount"],
-        term=terms["term"],
-        purpose=terms.get("purpose") or "",
-        channel=terms.get("channel") or "api",
-        external_ref=terms.get("external_ref"),
+        **_terms(terms),
         declared=terms.get("declared") or {},
         actor=actor,
     )
+
+
+def _terms(terms: dict[str, Any]) -> dict[str, Any]:
+    """The application's own fields from an API request's terms."""
+    return {
+        "amount": terms["amount"],
+        "term": terms["term"],
+        "purpose": terms.get("purpose") or "",
+        "channel": terms.get("channel") or "api",
+        "external_ref": terms.get("external_ref"),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +138,7 @@ def instant_item(
     return Item(
         prepared=prepared,
         product_version=version,
-        amount=terms["amount"],
-        term=terms["term"],
-        purpose=terms.get("purpose") or "",
-        channel=terms.get("channel") or "api",
-        external_ref=terms.get("external_ref"),
+        **_terms(terms),
         declared=declared,
         actor=actor,
     )

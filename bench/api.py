@@ -23,6 +23,7 @@ BENCH_KEEP=1 keeps the databases.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
@@ -41,6 +42,15 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._django import ROOT, bench_database_drop, bench_database_setup
+
+# Figures go to standard output, one line each, the summary JSON last; on a
+# logger of their own, apart from Django's (JSON records at WARNING).
+report = logging.getLogger("bench.api")
+report.propagate = False
+report.setLevel(logging.INFO)
+_figures = logging.StreamHandler(sys.stdout)
+_figures.setFormatter(logging.Formatter("%(message)s"))
+report.addHandler(_figures)
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -493,7 +503,7 @@ def main() -> None:
     name = bench_database_setup("api")
     pgbench_name = f"{name}_pgbench"
     tps = pgbench_tps(url, pgbench_name)
-    print(f"pgbench TPC-B (-s 4, -c 4, 15 s): {tps:.0f} tps", flush=True)
+    report.info(f"pgbench TPC-B (-s 4, -c 4, 15 s): {tps:.0f} tps")
 
     secret = lender_with_key()
     from django.db import connections
@@ -507,33 +517,30 @@ def main() -> None:
     try:
         _wait_ready(base, headers)
         read = read_rps(base, headers)
-        print(f"read (GET /products/{{code}}, {CLIENTS} clients): {read:.0f} rps")
+        report.info(f"read (GET /products/{{code}}, {CLIENTS} clients): {read:.0f} rps")
         single = single_run(base, headers, processes[0].pid)
-        print(
+        report.info(
             f"single (instant application, {single['client']}, {CLIENTS} clients, "
             f"{SECONDS:.0f} s): "
             f"{single['rps']:.1f} rps, p50 {single['p50_ms']:.1f} ms, "
             f"p99 {single['p99_ms']:.1f} ms, {single['requests']} ok, "
             f"{single['failures']} failed {single['failure_statuses']}, "
             f"outcomes {single['outcomes']}",
-            flush=True,
         )
         if "cpu_ms_per_call" in single:
-            print(f"single: CPU ms per call {single['cpu_ms_per_call']}", flush=True)
+            report.info(f"single: CPU ms per call {single['cpu_ms_per_call']}")
         batch = batch_run(base, headers, processes[0].pid, processes[1].pid)
-        print(
+        report.info(
             f"batch ({batch['batches']} x {BATCH_SIZE}, Celery worker): "
             f"{batch['decided']} decided in {batch['seconds']:.1f} s = "
             f"{batch['decisions_per_s']:.1f} decisions/s end to end, "
             f"{batch['worker_decisions_per_s']:.1f}/s in the worker "
             f"({batch['item_errors']} item errors, "
             f"{batch['completed']}/{batch['batches']} batches done)",
-            flush=True,
         )
-        print(
+        report.info(
             f"batch: CPU ms per decision {batch['cpu_ms_per_decision']}, "
             f"machine busy {batch['machine_busy']:.0%}",
-            flush=True,
         )
     finally:
         servers_stop(processes)
@@ -556,7 +563,7 @@ def main() -> None:
         "batch_cpu_ms_per_decision": batch["cpu_ms_per_decision"],
         "batch_machine_busy": batch["machine_busy"],
     }
-    print(json.dumps(summary))
+    report.info(json.dumps(summary))
 
 
 if __name__ == "__main__":

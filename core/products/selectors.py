@@ -34,8 +34,8 @@ def product_version_active(*, code: str) -> ProductVersion:
     return version
 
 
-# (schema, code) -> (monotonic expiry, version). A version's terms never
-# change once active (maker-checker); only which version is active does.
+# (schema, tenant id, code) -> (monotonic expiry, version). A version's terms
+# never change once active (maker-checker); only which version is active does.
 _ACTIVE: dict[tuple[str, int | None, str], tuple[float, ProductVersion]] = {}
 ACTIVE_CACHE_SECONDS = 30.0
 
@@ -45,8 +45,8 @@ def product_version_active_cached(*, code: str) -> tuple[ProductVersion, bool]:
     ago, and whether it came from this process's cache; raise NotFound.
 
     A cached version may have been superseded since: a caller that stores
-    something under it must confirm it is still active in the same
-    transaction (core.risk.instant's context read does), and may call
+    something under it must confirm it is still active just before
+    (core.risk.instant's context read does), and may call
     ``product_version_active`` for the current one.
     """
     key = (connection.schema_name, tenant_pk(), code)  # type: ignore[attr-defined]

@@ -477,7 +477,7 @@ def sharing_rows(value: Any) -> list[Sharing]:
     """Read SHARING_SQL's JSON result."""
     return [
         Sharing(id_index, mobile, card, datetime.fromisoformat(at))
-        for id_index, mobile, card, at in _json(value)
+        for id_index, mobile, card, at in json_value(value)
     ]
 
 
@@ -527,5 +527,7 @@ def application_counts(
     return counts_from(rows, borrower, at)
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """Return a json result as Python: psycopg2 decodes json columns, text
+    holding JSON is decoded here."""
     return json.loads(value) if isinstance(value, str) else value

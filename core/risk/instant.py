@@ -21,7 +21,6 @@ trip; a batch chunk runs it inside its transaction.
 from __future__ import annotations
 
 import copy
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from core.risk.collect import (
     counts_from,
     features_gather,
     json_ready,
+    json_value,
     sharing_params,
     sharing_rows,
 )
@@ -179,16 +179,16 @@ def instant_decide_many(
         on_file, refs_taken, active, versions, settings, ids, sharing = (
             cursor.fetchone()
         )
-    champion, challenger = _versions(_json(versions))
+    champion, challenger = _versions(json_value(versions))
     if champion is None:
         raise Conflict("no active rule set: approve one first")
-    configs = connector_configs(ConnectorSetting(**row) for row in _json(settings))
-    skip_ids, skip_refs = set(_json(on_file)), set(_json(refs_taken))
-    active_ids = set(_json(active))
+    configs = connector_configs(ConnectorSetting(**row) for row in json_value(settings))
+    skip_ids, skip_refs = set(json_value(on_file)), set(json_value(refs_taken))
+    active_ids = set(json_value(active))
     earlier = sharing_rows(sharing)
     rows = _Rows()
     results: list[Instant] = []
-    for item, (borrower_id, application_id) in zip(items, _json(ids), strict=True):
+    for item, (borrower_id, application_id) in zip(items, json_value(ids), strict=True):
         borrower = item.prepared.borrower
         if (
             borrower.id_number_index in skip_ids
@@ -326,10 +326,6 @@ def _decide(
     instant = Instant(borrower, application, effective)
     rows.decided.append(instant)
     return instant
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def _versions(

@@ -1040,10 +1040,11 @@ def _review_terms(application: Application, amount: Decimal | None) -> None:
 
 
 def offered_rate(application: Application, tier_rate: Decimal | None) -> Decimal | None:
-    """Return the rate an approval offers: the decision's price tier, capped
-    at the product version's rate (the loan is made at it; see
-    _loan_arguments), so the application never states a rate the loan
-    will not carry."""
+    """Return the rate an approval offers and its loan carries: the
+    decision's price tier, capped at the product version's rate (that rate
+    passed the version's maker-checker and its worst-case ceiling check with
+    the product's fees, a tier above it did not; a tier may lower the
+    price, never raise it)."""
     if tier_rate is None:
         return None
     return min(tier_rate, application.product_version.annual_rate)
@@ -1138,17 +1139,11 @@ def application_to_loan(*, application_id: int, actor: str, contract_date: date)
 def _loan_arguments(
     application: Application, actor: str, contract_date: date
 ) -> dict[str, Any]:
-    # The loan is priced at the decision's price tier, capped at the product
-    # version's rate: that rate passed the version's maker-checker and its
-    # worst-case ceiling check with the product's fees, a tier above it did
-    # not. A tier may lower the price, never raise it.
+    # The loan is priced at the rate the approval offered (offered_rate: the
+    # decision's price tier capped at the product version's rate; capped
+    # again here for applications approved before approvals were capped).
     version = application.product_version
-    tier_rate = application.annual_rate
-    rate = (
-        version.annual_rate
-        if tier_rate is None
-        else min(tier_rate, version.annual_rate)
-    )
+    rate = offered_rate(application, application.annual_rate) or version.annual_rate
     return {
         "borrower": application.borrower,
         "product_version": version,

@@ -40,6 +40,9 @@ def test_a_message_is_whole_when_it_appears(tmp_path):
 
 
 def test_a_message_still_being_written_is_not_taken(tmp_path):
+    """The name a message is written under is one readers skip: the fix
+    rests on kombu matching ``<queue>.msg`` exactly (guards against kombu
+    changing that; the race itself is the next test)."""
     with _connection(tmp_path) as connection:
         queue = connection.SimpleQueue("jobs")
         # What a writer leaves while it writes: a partial file under the
