@@ -19,6 +19,7 @@ from django.utils import timezone
 from apiv1.models import OutboxEvent
 from apiv1.outbox import dispatch_after_commit, event_emit, loan_overdue_events_emit
 from core.close.services import day_closed
+from core.inserts import unsaved
 from core.loans.models import Loan, LoanStatus, Repayment, RepaymentKind
 from core.risk.instant import applications_stored, applications_storing
 from core.risk.models import Application, ApplicationStatus
@@ -128,7 +129,7 @@ def one_pass_events(
         if event is not None:
             type, payload, dedupe_key = event
             events.append(
-                OutboxEvent(type=type, payload=payload, dedupe_key=dedupe_key)
+                unsaved(OutboxEvent, type=type, payload=payload, dedupe_key=dedupe_key)
             )
     return events
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from config.context import request_id
 from core.audit.models import AuditEntry
+from core.inserts import unsaved
 
 
 def audit_entry(
@@ -17,7 +18,8 @@ def audit_entry(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Return one entry, unsaved, for a caller that stores several at once."""
-    return AuditEntry(
+    return unsaved(
+        AuditEntry,
         actor=actor or "system",
         action=action,
         object_type=object_type,

@@ -29,6 +29,7 @@ from core.borrowers.fields import (
 )
 from core.borrowers.models import Borrower, BorrowerKind, Consent
 from core.errors import InvalidInput, NotFound
+from core.inserts import unsaved
 from core.pricing.rounding import is_whole_cents
 
 logger = logging.getLogger(__name__)
@@ -245,7 +246,7 @@ def borrower_prepare(
         )
     }
     consent_rows = _consents_clean(consents)
-    borrower = Borrower(kind=kind)
+    borrower = unsaved(Borrower, kind=kind)
     borrower.birth_date = parsed.birth_date
     _apply(borrower, "id_number", seal(parsed.index_kind, parsed.normalised))
     for field, cleaned in values.items():

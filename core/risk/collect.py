@@ -25,6 +25,7 @@ from django.utils import timezone
 from core.borrowers.fields import keyring
 from core.borrowers.models import Borrower
 from core.errors import InvalidInput
+from core.inserts import unsaved
 from core.risk.connectors.base import (
     IDENTITY_MISMATCH,
     MALFORMED,
@@ -321,7 +322,8 @@ def _fetch(
     _call_note(collected, config, application, CallStatus.OK, connector.cost, ms)
     now = timezone.now()
     collected.results.append(
-        ConnectorResult(
+        unsaved(
+            ConnectorResult,
             borrower_id=borrower.pk,
             connector=config.name,
             mode=config.mode,
@@ -347,7 +349,8 @@ def _call_note(
     detail: str = "",
 ) -> None:
     collected.calls.append(
-        ConnectorCall(
+        unsaved(
+            ConnectorCall,
             connector=config.name,
             mode=config.mode,
             application_id=application.pk,

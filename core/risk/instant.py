@@ -37,7 +37,7 @@ from core.audit.services import audit_entry
 from core.borrowers.models import Borrower, Consent
 from core.borrowers.services import PreparedBorrower, registration_audit_data
 from core.errors import Conflict
-from core.inserts import insert_all
+from core.inserts import insert_all, unsaved
 from core.prepared import execute_prepared
 from core.risk.collect import (
     COUNT_DAYS,
@@ -262,8 +262,9 @@ def _decide(
     """Decide one item in memory; add its rows to ``rows``."""
     borrower = item.prepared.borrower
     borrower.pk = borrower_id
-    application = Application(
-        pk=application_id,
+    application = unsaved(
+        Application,
+        id=application_id,
         borrower=borrower,
         product_version=item.product_version,
         amount=item.amount,
@@ -289,7 +290,8 @@ def _decide(
     effective = next(d for d in decisions if d.effective)
     application_state_set(application, effective)
     consents = [
-        Consent(borrower_id=borrower.pk, **row) for row in item.prepared.consents
+        unsaved(Consent, borrower_id=borrower.pk, **row)
+        for row in item.prepared.consents
     ]
     audit = [
         audit_entry(

@@ -31,6 +31,7 @@ from core.errors import (
     NotFound,
     PermissionDenied,
 )
+from core.inserts import unsaved
 from core.maker_checker import editor_record, second_person_check
 from core.risk import metrics
 from core.risk.collect import Collected, features_collect, json_ready, missing_issues
@@ -718,7 +719,8 @@ def _decision_build(
         rules.features, collected.features, collected.kinds, collected.issues
     )
     outcome, reasons = decision_outcome(result, issues)
-    return Decision(
+    return unsaved(
+        Decision,
         application=application,
         ruleset_version=version,
         role=role,

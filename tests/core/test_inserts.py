@@ -10,8 +10,9 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from core.audit.models import AuditEntry
-from core.inserts import insert_all
-from core.risk.models import ConnectorMode, ConnectorSetting
+from core.borrowers.models import Borrower, Consent
+from core.inserts import insert_all, unsaved
+from core.risk.models import ConnectorCall, ConnectorMode, ConnectorSetting
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +96,51 @@ def test_a_broken_row_stores_nothing_of_any_table(in_tenant_a):
 def test_a_value_json_cannot_hold_natively_is_refused(in_tenant_a):
     with pytest.raises(TypeError):
         insert_all([AuditEntry(action="test.decimal", data={"x": Decimal("1.5")})])
+
+
+def _fields(row):
+    return {k: v for k, v in row.__dict__.items() if k != "_state"}
+
+
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [
+        (
+            AuditEntry,
+            {"actor": "a", "action": "x.y", "object_id": "7", "data": {"k": [1]}},
+        ),
+        (ConnectorCall, {"connector": "pboc", "mode": "sandbox", "status": "ok"}),
+        (ConnectorSetting, {"connector": "pboc", "enabled": False}),
+        (Consent, {"borrower_id": 5, "purpose": "credit_report"}),
+    ],
+)
+def test_an_unsaved_row_equals_the_one_the_model_builds(model, values):
+    assert _fields(unsaved(model, **values)) == _fields(model(**values))
+    assert unsaved(model, **values)._state.adding
+
+
+def test_an_unsaved_row_caches_a_relation_given_as_an_instance():
+    borrower = Borrower(pk=41, kind="individual")
+
+    consent = unsaved(Consent, borrower=borrower, purpose="credit_report")
+
+    assert consent.borrower_id == 41
+    assert consent.borrower is borrower  # no query: cached as the ORM caches it
+    assert _fields(consent) == _fields(
+        Consent(borrower=borrower, purpose="credit_report")
+    )
+
+
+def test_each_unsaved_row_gets_a_fresh_callable_default():
+    first, second = unsaved(AuditEntry, action="a"), unsaved(AuditEntry, action="b")
+
+    first.data["changed"] = True
+
+    assert second.data == {}
+
+
+def test_an_unsaved_row_refuses_unknown_names_and_wrong_relations():
+    with pytest.raises(TypeError, match="no field 'colour'"):
+        unsaved(AuditEntry, colour="red")
+    with pytest.raises(TypeError, match="borrower must be"):
+        unsaved(Consent, borrower=AuditEntry(action="x"))
