@@ -25,7 +25,9 @@ elsewhere use the ORM.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -182,43 +184,72 @@ _AS_IS = frozenset(
         models.URLField,
     }
 )
-_AS_IS_VALUE, _JSON, _STAMP, _FIELD = 0, 1, 2, 3
-_Plan = tuple[str, str, list[tuple[str, str, int, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How one model's rows become a table's columns: the table, the column
+    list, and the columns by how their values are read."""
+
+    table: str
+    columns: str
+    as_is: tuple[str, ...]  # columns whose values PostgreSQL reads as held
+    as_is_values: Callable[[Model], tuple[Any, ...]]
+    json: tuple[str, ...]  # JSON fields, nested as they are
+    json_values: Callable[[Model], tuple[Any, ...]]
+    stamps: tuple[tuple[str, str], ...]  # (attname, column) set to ``now``
+    prepared: tuple[tuple[Any, str], ...]  # (field, column) the field prepares
+
+
 _plans: dict[tuple[type[Model], bool], _Plan] = {}
 
 
 def _plan(model: type[Model], with_pk: bool) -> _Plan:
-    """Return the table, the column list and, per column, how to read its
-    value."""
     key = (model, with_pk)
     if key not in _plans:
         quote = connection.ops.quote_name
         fields = [
             f for f in model._meta.concrete_fields if with_pk or not f.primary_key
         ]
-        steps = []
+        as_is, json_fields, stamps, prepared = [], [], [], []
         for f in fields:
-            stamped = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-            if stamped:
-                how = _STAMP
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                stamps.append((f.attname, str(f.column)))
             elif type(f) in _AS_IS:
-                how = _AS_IS_VALUE
+                as_is.append(f)
             elif type(f) is models.JSONField and f.encoder is None:
-                how = _JSON
+                json_fields.append(f)
             else:
-                how = _FIELD
-            steps.append((f.attname, str(f.column), how, f))
-        columns = ", ".join(quote(str(f.column)) for f in fields)
-        _plans[key] = (quote(model._meta.db_table), columns, steps)
+                prepared.append((f, str(f.column)))
+        _plans[key] = _Plan(
+            table=quote(model._meta.db_table),
+            columns=", ".join(quote(str(f.column)) for f in fields),
+            as_is=tuple(str(f.column) for f in as_is),
+            as_is_values=_getter([f.attname for f in as_is]),
+            json=tuple(str(f.column) for f in json_fields),
+            json_values=_getter([f.attname for f in json_fields]),
+            stamps=tuple(stamps),
+            prepared=tuple(prepared),
+        )
     return _plans[key]
+
+
+def _getter(attnames: list[str]) -> Callable[[Model], tuple[Any, ...]]:
+    """Return a function reading these attributes of a row as one tuple."""
+    if not attnames:
+        return lambda row: ()
+    if len(attnames) == 1:
+        one = operator.attrgetter(attnames[0])
+        return lambda row: (one(row),)
+    return operator.attrgetter(*attnames)  # type: ignore[return-value]
 
 
 def _insert(rows: Sequence[Model]) -> str:
     model = type(rows[0])
-    table, columns, _steps = _plan(model, rows[0].pk is not None)
+    plan = _plan(model, rows[0].pk is not None)
     sql = (
-        f"INSERT INTO {table} ({columns}) SELECT {columns} "
-        f"FROM json_populate_recordset(NULL::{table}, %s::json)"
+        f"INSERT INTO {plan.table} ({plan.columns}) SELECT {plan.columns} "
+        f"FROM json_populate_recordset(NULL::{plan.table}, %s::json)"
     )
     if rows[0].pk is None:
         sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)} AS id"
@@ -229,28 +260,30 @@ def _document(rows: Sequence[Model], now: datetime) -> str:
     """Return the group's rows as one JSON array of objects by column."""
     model = type(rows[0])
     with_pk = rows[0].pk is not None
-    _table, _columns, steps = _plan(model, with_pk)
+    plan = _plan(model, with_pk)
     stamp = now.isoformat()
     objects = []
     for row in rows:
         if type(row) is not model or (row.pk is not None) != with_pk:
             raise ValueError("a group holds rows of one model, all with ids or none")
-        values: dict[str, Any] = {}
-        for attname, column, how, field in steps:
-            if how == _AS_IS_VALUE:
-                value = getattr(row, attname)
-                # Most values are JSON's own already: no call for them.
-                values[column] = (
-                    value if value is None or type(value) in _NATIVE else _plain(value)
-                )
-            elif how == _JSON:
-                values[column] = getattr(row, attname)
-            elif how == _STAMP:
-                setattr(row, attname, now)
-                values[column] = stamp
-            else:
-                prepared = field.get_db_prep_save(field.pre_save(row, True), connection)
-                values[column] = _plain(prepared)
+        # Most values are JSON's own already: no call for them.
+        values: dict[str, Any] = dict(
+            zip(
+                plan.as_is,
+                [
+                    v if v is None or type(v) in _NATIVE else _plain(v)
+                    for v in plan.as_is_values(row)
+                ],
+                strict=True,
+            )
+        )
+        values.update(zip(plan.json, plan.json_values(row), strict=True))
+        for attname, column in plan.stamps:
+            setattr(row, attname, now)
+            values[column] = stamp
+        for field, column in plan.prepared:
+            value = field.get_db_prep_save(field.pre_save(row, True), connection)
+            values[column] = _plain(value)
         objects.append(values)
     # No default: a value JSON cannot hold natively is refused, as Django's
     # JSONField refuses it, rather than stored in some other form.

@@ -104,8 +104,10 @@ applications_storing = Signal()
 applications_stored = Signal()
 
 # Rule-set versions are immutable once submitted; only their status and
-# challenger share change, and those come fresh from _CONTEXT each time.
-_VERSIONS: dict[tuple[str, int | None, int], RuleSetVersion] = {}
+# challenger share change, and those come fresh from _CONTEXT each time:
+# each version is kept as stored, keyed (schema, tenant, id), and as it
+# stands, keyed (schema, tenant, id, status, share).
+_VERSIONS: dict[tuple[Any, ...], RuleSetVersion] = {}
 _VERSIONS_KEPT = 256
 
 
@@ -334,21 +336,30 @@ def _versions(
     rows: list[list[Any]],
 ) -> tuple[RuleSetVersion | None, RuleSetVersion | None]:
     """Return the champion and the challenger from (id, status, share) rows."""
-    found: dict[str, RuleSetVersion] = {}
-    for version_id, status, share in rows:
-        version = copy.copy(_version(version_id))
-        version.status = status
-        version.challenger_share = share
-        found[status] = version
+    found = {status: _version(v, status, share) for v, status, share in rows}
     return found.get(VersionStatus.ACTIVE), found.get(VersionStatus.CHALLENGER)
 
 
-def _version(version_id: int) -> RuleSetVersion:
-    key = (connection.schema_name, tenant_pk(), version_id)  # type: ignore[attr-defined]
+def _version(version_id: int, status: str, share: Any) -> RuleSetVersion:
+    """Return the version as it stands now (its status and share as read).
+
+    The copy for each standing is kept, so a call copies nothing: the
+    decisions only read it.
+    """
+    schema = connection.schema_name  # type: ignore[attr-defined]
+    key = (schema, tenant_pk(), version_id, status, share)
     version = _VERSIONS.get(key)
     if version is None:
         if len(_VERSIONS) >= _VERSIONS_KEPT:
             _VERSIONS.clear()
-        version = RuleSetVersion.objects.select_related("rule_set").get(pk=version_id)
+        stored = _VERSIONS.get(key[:3])
+        if stored is None:
+            stored = RuleSetVersion.objects.select_related("rule_set").get(
+                pk=version_id
+            )
+            _VERSIONS[key[:3]] = stored
+        version = copy.copy(stored)
+        version.status = status
+        version.challenger_share = share
         _VERSIONS[key] = version
     return version
