@@ -135,26 +135,65 @@ def not_found_view(request: HttpRequest, rest: str = "") -> HttpResponse:
     return error_response(404, "not_found", "no such endpoint")
 
 
+# Served by ninja's own views, which take any method: only reading is.
+_DOCUMENT_PATHS = ("/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/")
+_ASSETS = "/api/v1/docs/assets/"
+_READING = ("GET", "HEAD")
+
+
 class MethodNotAllowedMiddleware:
     """Give ninja's plain-text 405 (a method the path does not take) the one
-    error shape, keeping its Allow header. Innermost, API paths only."""
+    error shape, keeping its Allow header; answer HEAD as GET without the
+    body, and refuse anything but reading on the OpenAPI document and the
+    docs. Innermost, API paths only."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        document = request.path in _DOCUMENT_PATHS or request.path.startswith(_ASSETS)
+        if document and request.method not in _READING:
+            return _method_not_allowed(request, "GET, HEAD")
+        if request.method == "HEAD":
+            return _head(request, self.get_response)
         response = self.get_response(request)
-        if response.status_code != 405 or not request.path.startswith("/api/"):
+        if response.status_code != 405:
             return response
         if response.get("Content-Type", "").startswith("application/json"):
             return response
+        return _method_not_allowed(request, response.get("Allow", ""))
+
+
+def _head(
+    request: HttpRequest, get_response: Callable[[HttpRequest], HttpResponse]
+) -> HttpResponse:
+    """Answer HEAD as the GET would, headers only (RFC 9110, 9.3.2)."""
+    request.method = "GET"
+    try:
+        response = get_response(request)
+    finally:
+        request.method = "HEAD"
+    if response.status_code == 405:
         allowed = response.get("Allow", "")
-        shaped = error_response(
-            405,
-            "method_not_allowed",
-            f"{request.method} is not allowed here; use {allowed or 'another method'}",
-            {"method": str(request.method)},
-        )
-        if allowed:
-            shaped["Allow"] = allowed
-        return shaped
+        response = _method_not_allowed(request, allowed)
+    if not getattr(response, "streaming", False):
+        length = len(response.content)
+        response.content = b""
+        response["Content-Length"] = str(length)
+    return response
+
+
+def _method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
+    if "GET" in allowed.split(", ") and "HEAD" not in allowed:
+        allowed += ", HEAD"
+    shaped = error_response(
+        405,
+        "method_not_allowed",
+        f"{request.method} is not allowed here; use {allowed or 'another method'}",
+        {"method": str(request.method)},
+    )
+    if allowed:
+        shaped["Allow"] = allowed
+    return shaped

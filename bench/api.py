@@ -3,7 +3,7 @@
 Sets up ``<db>_bench_api`` with one lender (starter products and rule set,
 sandbox data sources) and an API key; measures pgbench TPC-B (-s 4, -c 4,
 -T 15) on its own database first, then starts gunicorn as the Procfile
-does (config/gunicorn.py: WEB_CONCURRENCY gthread workers of WEB_THREADS)
+does (config/gunicorn.py: WEB_CONCURRENCY workers of WEB_WORKER_CLASS)
 on 127.0.0.1 and a Celery worker as the Procfile does (filesystem broker,
 WORKER_CONCURRENCY processes) and runs:
 

@@ -1,17 +1,20 @@
 """gunicorn settings shared by the Procfile, the Dockerfile, docker-compose
 and the API benchmark (``gunicorn -c config/gunicorn.py config.wsgi``).
 
-gthread workers keep client connections alive (sync workers close each
-one). On 2 cores, 3 processes of 1 thread answered the API's instant call
-fastest (bench-api: about 600 rps, p99 19 ms, against 490 rps and p99 40 ms
-for 2 x 2 threads): threads of one process wait for each other's
-interpreter lock, processes do not. Override with WEB_CONCURRENCY (about
-1.5 x cores) and WEB_THREADS.
+Sync workers by default: each takes a connection only when it is free, so
+requests spread evenly over the processes. gthread workers keep client
+connections alive, but a process then serves the connections it holds
+whatever the others' load: with 8 keep-alive clients on 3 processes the
+instant call's p99 was 54-84 ms against 46-50 ms for sync workers at the
+same throughput (bench-api's load, runs interleaved). Sync workers expect
+a proxy or load balancer in front that buffers slow clients, as in any
+production set-up. Override with WEB_WORKER_CLASS (gthread, with
+WEB_THREADS threads), WEB_CONCURRENCY (about 1.5 x cores).
 """
 
 import os
 
-worker_class = "gthread"
+worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 threads = int(os.environ.get("WEB_THREADS", "1"))
 # Recycle workers now and then: each connection's catalogue cache grows

@@ -355,3 +355,41 @@ def test_a_declared_amount_is_a_plain_number(api_a, tenant_a, income):
 
     assert response.status_code == 422, response.content
     assert "application.declared.declared_income" in response.json()["error"]["fields"]
+
+
+def test_head_answers_as_get_without_the_body(api_a):
+    listed = api_a.get("/products")
+
+    head = api_a.call("HEAD", "/products")
+
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["Content-Length"] == str(len(listed.content))
+    assert head["Content-Type"] == listed["Content-Type"]
+
+
+def test_head_on_a_path_that_takes_no_get_is_405(api_a):
+    response = api_a.call("HEAD", "/applications/instant")
+
+    assert response.status_code == 405
+    assert response.content == b""
+    assert response["Allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/assets/x.js"]
+)
+@pytest.mark.parametrize("method", ["post", "delete", "put"])
+def test_the_documents_take_only_reading(client, path, method):
+    response = getattr(client, method)(path)
+
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert response["Allow"] == "GET, HEAD"
+
+
+def test_the_openapi_document_answers_head(client):
+    response = client.head("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    assert int(response["Content-Length"]) > 1000
