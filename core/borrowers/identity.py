@@ -10,6 +10,7 @@ what is accepted and why.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -214,9 +215,17 @@ def _id_birth_date(number: str, today: datetime.date) -> datetime.date:
 
 
 def _area_listed(number: str) -> bool:
-    """Return whether python-stdnum's register lists the number's area code."""
+    """Return whether python-stdnum's register lists the number's area code
+    (as assigned in the birth year)."""
+    return _area_listed_in(number[:6], number[6:10])
+
+
+@functools.lru_cache(maxsize=8192)
+def _area_listed_in(area_code: str, birth_year: str) -> bool:
+    # stdnum reads only these two parts of a number here; the lookup costs
+    # more than the rest of the ID check, and codes repeat.
     try:
-        ric.get_birth_place(number)
+        ric.get_birth_place(f"{area_code}{birth_year}01010000")
     # stdnum 2.2 raises KeyError when it knows the province but not the
     # county; both mean the same to us.
     except (ValidationError, KeyError):

@@ -321,3 +321,31 @@ def test_bank_card_with_letters_is_refused() -> None:
     error = refusal(normalise_bank_card, "6222 0212 3456 789A")
 
     assert error.fields == {"bank_card": "must contain only digits"}
+
+
+@pytest.mark.parametrize(
+    "first17",
+    [
+        "11010519491231002",  # listed
+        "11999919900101002",  # province known, county not
+        "13010219550101002",  # counties assigned from 1983
+        "13010219990101002",
+        "13010319700101002",  # a county of 1983-2014: before, during, after
+        "13010319900101002",
+        "13010320160101002",
+        "44030519800101002",
+        "51010319700101002",
+    ],
+)
+def test_the_area_flag_is_stdnums_lookup_for_the_full_number(first17) -> None:
+    from stdnum.cn import ric
+
+    number = make_id(first17)
+    try:
+        ric.get_birth_place(number)
+        expected = True
+    except (KeyError, ValueError):
+        expected = False
+
+    assert parse_id_number(number).area_listed is expected
+    assert parse_id_number(number).area_listed is expected  # and when cached
