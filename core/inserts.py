@@ -128,18 +128,9 @@ def insert_all(
         return
     now = now or timezone.now()
     params = [_document(rows, now) for rows in filled]
-    statements = [_insert(rows) for rows in filled]
-    reading = [n for n, rows in enumerate(filled) if rows[0].pk is None]
-    if reading:
-        # Every insert a CTE; the statement reads back the new ids by group.
-        ctes = ", ".join(f"i{n} AS ({s})" for n, s in enumerate(statements))
-        reads = " UNION ALL ".join(f"SELECT {n}, id FROM i{n}" for n in reading)
-        sql = f"WITH {ctes} {reads}"
-    else:
-        *first, sql = statements
-        if first:
-            ctes = ", ".join(f"i{n} AS ({s})" for n, s in enumerate(first))
-            sql = f"WITH {ctes} {sql}"
+    sql, reading = _statement(
+        tuple((type(rows[0]), rows[0].pk is not None) for rows in filled)
+    )
     with connection.cursor() as cursor:
         if prepared:
             execute_prepared(cursor, sql, params)
@@ -154,10 +145,37 @@ def insert_all(
             for n in reading:
                 for row, pk in zip(filled[n], returned[n], strict=True):
                     row.pk = pk
+    alias = connection.alias
     for rows in filled:
         for row in rows:
             row._state.adding = False
-            row._state.db = connection.alias
+            row._state.db = alias
+
+
+_Shape = tuple[tuple[type[Model], bool], ...]
+_statements: dict[_Shape, tuple[str, list[int]]] = {}
+
+
+def _statement(shape: _Shape) -> tuple[str, list[int]]:
+    """Return the statement for groups of these (model, with ids) and the
+    positions of the groups whose ids it reads back; built once a shape."""
+    found = _statements.get(shape)
+    if found is not None:
+        return found
+    statements = [_insert(model, with_pk) for model, with_pk in shape]
+    reading = [n for n, (_model, with_pk) in enumerate(shape) if not with_pk]
+    if reading:
+        # Every insert a CTE; the statement reads back the new ids by group.
+        ctes = ", ".join(f"i{n} AS ({s})" for n, s in enumerate(statements))
+        reads = " UNION ALL ".join(f"SELECT {n}, id FROM i{n}" for n in reading)
+        sql = f"WITH {ctes} {reads}"
+    else:
+        *first, sql = statements
+        if first:
+            ctes = ", ".join(f"i{n} AS ({s})" for n, s in enumerate(first))
+            sql = f"WITH {ctes} {sql}"
+    _statements[shape] = (sql, reading)
+    return sql, reading
 
 
 # Field classes whose value PostgreSQL's input function takes as the
@@ -244,14 +262,13 @@ def _getter(attnames: list[str]) -> Callable[[Model], tuple[Any, ...]]:
     return operator.attrgetter(*attnames)  # type: ignore[return-value]
 
 
-def _insert(rows: Sequence[Model]) -> str:
-    model = type(rows[0])
-    plan = _plan(model, rows[0].pk is not None)
+def _insert(model: type[Model], with_pk: bool) -> str:
+    plan = _plan(model, with_pk)
     sql = (
         f"INSERT INTO {plan.table} ({plan.columns}) SELECT {plan.columns} "
         f"FROM json_populate_recordset(NULL::{plan.table}, %s::json)"
     )
-    if rows[0].pk is None:
+    if not with_pk:
         sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)} AS id"
     return sql
 
