@@ -81,15 +81,25 @@ def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
     return None
 
 
-def resolved_host_check(host: str) -> None:
-    """Refuse a host that resolves to any non-public address (at delivery)."""
+def resolved_public_address(host: str) -> str:
+    """Return the address to connect to for ``host`` (at delivery); refuse a
+    host that resolves to any non-public address.
+
+    The caller connects to the address returned, never to the name again:
+    a name re-pointed after this check (DNS rebinding) cannot send the
+    request elsewhere.
+    """
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except OSError as error:
         raise InvalidInput.for_field("url", f"host does not resolve: {error}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+    addresses = [info[4][0].split("%")[0] for info in infos]
+    for text in addresses:
+        address = ipaddress.ip_address(text)
         if not address_is_public(address):
             raise InvalidInput.for_field(
                 "url", f"resolves to a non-public address {address}"
             )
+    if not addresses:
+        raise InvalidInput.for_field("url", "host does not resolve")
+    return addresses[0]

@@ -16,7 +16,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+import httpcore
 import httpx
 from django.conf import settings
 from django.db import connection
@@ -24,7 +26,7 @@ from django.utils import timezone
 
 from apiv1.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from apiv1.outbox import EVENT_TYPES, subscribers_cache_clear
-from apiv1.urlguard import resolved_host_check, webhook_url_check
+from apiv1.urlguard import resolved_public_address, webhook_url_check
 from core.errors import InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
@@ -98,23 +100,62 @@ def endpoints_for(event: OutboxEvent) -> list[WebhookEndpoint]:
     ]
 
 
-class PublicOnlyTransport(httpx.HTTPTransport):
-    """Refuse to connect where the URL's host resolves to a private address.
+class PublicOnlyBackend(httpcore.NetworkBackend):
+    """Connect only to public addresses, to the very address checked.
 
     The registration check sees only the URL; a name can point anywhere,
-    so deliveries check what it resolves to (a name re-pointed between
-    this check and the connection is not caught).
+    so each connection resolves the host once, refuses it if any address
+    is not public, and connects to that address. TLS still verifies the
+    certificate against the URL's host name (httpcore sends it as SNI).
     """
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if not settings.WEBHOOK_ALLOW_PRIVATE_URLS:
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        if settings.WEBHOOK_ALLOW_PRIVATE_URLS:
+            address = host
+        else:
             try:
-                resolved_host_check(request.url.host)
+                address = resolved_public_address(host)
             except InvalidInput as refused:
-                raise httpx.ConnectError(
-                    refused.fields.get("url", "refused"), request=request
+                raise httpcore.ConnectError(
+                    refused.fields.get("url", "refused")
                 ) from None
-        return super().handle_request(request)
+        return self._backend.connect_tcp(
+            address, port, timeout, local_address, socket_options
+        )
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("deliveries go over TCP only")
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class PublicOnlyTransport(httpx.HTTPTransport):
+    """httpx's transport on a connection pool whose every connection goes
+    through PublicOnlyBackend."""
+
+    def __init__(self) -> None:
+        super().__init__(trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=10,
+            network_backend=PublicOnlyBackend(),
+        )
 
 
 def http_client() -> httpx.Client:

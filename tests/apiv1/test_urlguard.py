@@ -81,3 +81,63 @@ def test_a_delivery_to_a_name_resolving_to_a_private_address_is_refused():
         client.post("https://localhost:9/never", content=b"{}")
 
     assert "non-public address" in str(refused.value)
+
+
+def _resolving(monkeypatch, *answers):
+    """Make each getaddrinfo call answer the next address (the last repeats)."""
+    import socket
+
+    calls = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        address = answers[min(len(calls), len(answers) - 1)]
+        calls.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return calls
+
+
+def _connections(monkeypatch):
+    """Record where the delivery connects, and connect nowhere."""
+    import httpcore
+
+    made = []
+
+    def connect_tcp(self, host, port, *args, **kwargs):
+        made.append((host, port))
+        raise httpcore.ConnectError("test: no network")
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect_tcp)
+    return made
+
+
+def test_a_delivery_connects_to_the_address_it_checked(monkeypatch):
+    import httpx
+
+    from apiv1.webhooks import http_client
+
+    # A rebinding name: public when checked, loopback on the next lookup.
+    lookups = _resolving(monkeypatch, "93.184.216.34", "127.0.0.1")
+    made = _connections(monkeypatch)
+
+    with http_client() as client, pytest.raises(httpx.ConnectError):
+        client.post("https://hooks.example.com/jq", content=b"{}")
+
+    assert lookups == ["hooks.example.com"]  # resolved once, by the check
+    assert made == [("93.184.216.34", 443)]
+
+
+def test_a_name_with_any_private_address_is_never_connected_to(monkeypatch):
+    import httpx
+
+    from apiv1.webhooks import http_client
+
+    _resolving(monkeypatch, "10.0.0.7")
+    made = _connections(monkeypatch)
+
+    with http_client() as client, pytest.raises(httpx.ConnectError) as refused:
+        client.post("https://hooks.example.com/jq", content=b"{}")
+
+    assert "non-public address 10.0.0.7" in str(refused.value)
+    assert made == []
