@@ -17,8 +17,36 @@ from core.errors import InvalidInput
 NUL = "\x00"
 
 
+# Far beyond any amount, rate, count or feature. Checked while parsing:
+# validating 1e999999999 as an integer builds it digit by digit and held a
+# worker until it was killed.
+MAX_INTEGER_DIGITS = 40
+MAX_DECIMAL_DIGITS = 1000
+MAX_EXPONENT = 1000
+
+
 def _refuse_constant(name: str) -> Any:
     raise MalformedBody(f"{name} is not allowed in JSON")
+
+
+def _out_of_range(text: str) -> MalformedBody:
+    shown = text if len(text) <= 24 else f"{text[:20]}..."
+    return MalformedBody(f"the number {shown} is out of range")
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _out_of_range(text)
+    return int(text)
+
+
+def _decimal(text: str) -> Decimal:
+    value = Decimal(text)
+    if value and abs(value.adjusted()) > MAX_EXPONENT:
+        raise _out_of_range(text)
+    if len(value.as_tuple().digits) > MAX_DECIMAL_DIGITS:
+        raise _out_of_range(text)
+    return value
 
 
 def nul_refuse(value: Any, path: str = "body", *, surrogates: bool = False) -> None:
@@ -60,7 +88,10 @@ class StrictJsonParser(Parser):
     """Refuse non-JSON content types (415) and malformed JSON (400).
 
     Numbers with a fraction parse as Decimal, so money is never a float
-    and a huge number meets the schema's digit limits (422), not overflow.
+    and a large number meets the schema's digit limits (422), not overflow;
+    an integer of more than MAX_INTEGER_DIGITS digits, a number of more
+    than MAX_DECIMAL_DIGITS or an exponent beyond MAX_EXPONENT is refused
+    here (400).
     """
 
     def parse_body(self, request: HttpRequest) -> Any:
@@ -73,7 +104,10 @@ class StrictJsonParser(Parser):
             raise MalformedBody("the body is empty: send a JSON object")
         try:
             parsed = json.loads(
-                request.body, parse_float=Decimal, parse_constant=_refuse_constant
+                request.body,
+                parse_float=_decimal,
+                parse_int=_integer,
+                parse_constant=_refuse_constant,
             )
         except MalformedBody:
             raise

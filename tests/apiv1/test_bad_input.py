@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django_tenants.utils import tenant_context
 
@@ -56,6 +58,34 @@ BAD_BODIES = [
     (
         "very long integer",
         '{"amount": ' + "9" * 5000 + "}",
+        "application/json",
+        400,
+        "malformed_json",
+    ),
+    (
+        "integer of 41 digits",
+        '{"amount": ' + "9" * 41 + "}",
+        "application/json",
+        400,
+        "malformed_json",
+    ),
+    (
+        "huge exponent",
+        '{"amount": 1e999999999}',
+        "application/json",
+        400,
+        "malformed_json",
+    ),
+    (
+        "tiny exponent",
+        '{"amount": -1e-999999999}',
+        "application/json",
+        400,
+        "malformed_json",
+    ),
+    (
+        "very long decimal",
+        '{"amount": 1.' + "5" * 2000 + "}",
         "application/json",
         400,
         "malformed_json",
@@ -393,3 +423,23 @@ def test_the_openapi_document_answers_head(client):
 
     assert response.status_code == 200
     assert int(response["Content-Length"]) > 1000
+
+
+def test_a_huge_exponent_in_declared_features_is_refused_at_once(api_a, tenant_a):
+    before = _counts(tenant_a)
+    body = {
+        "borrower": borrower_body(),
+        "application": {
+            "product_code": "working-capital",
+            "amount": "10000.00",
+            "term": 6,
+            "declared": {"declared_income": 1e999999999},
+        },
+    }
+    raw = json.dumps(body).replace("Infinity", "1e999999999")
+
+    response = api_a.post("/applications/instant", raw)
+
+    assert response.status_code == 400
+    assert "out of range" in response.json()["error"]["message"]
+    assert _counts(tenant_a) == before
