@@ -74,3 +74,18 @@ def test_an_api_call_sets_no_session_or_csrf_cookie(api_a):
 
     assert response.status_code == 200
     assert not response.cookies
+
+
+def test_a_key_sent_under_another_scheme_is_401_and_not_logged(
+    client, settings, caplog
+):
+    settings.DEBUG = True  # ninja logged such a header whole in DEBUG
+    secret = "jq_live_abcdef123456_NotARealSecretButShapedLikeOne"
+
+    with caplog.at_level("DEBUG"):
+        response = client.get(
+            "/api/v1/products", headers={"Authorization": f"Basic {secret}"}
+        )
+
+    assert response.status_code == 401
+    assert "NotARealSecret" not in caplog.text
