@@ -718,6 +718,7 @@ def _settlement_check(loan: Loan, on: date, amount: Decimal) -> PayoffQuote:
         raise InvalidInput.for_field(
             "amount", f"short of the payoff quote {quote.total}"
         )
+    _overpayment_check(amount, quote.total)
     return quote
 
 

@@ -46,7 +46,7 @@ def _settle(loan: Loan, key: Any, **change: Any) -> Any:
     return loan_settle_early(
         loan_id=loan.pk,
         on=change.get("on", FEB),
-        amount=change.get("amount", D("20000.00")),
+        amount=change.get("amount", D("12500.00")),
         idempotency_key=key,
     )
 
@@ -72,7 +72,7 @@ def _write_off(loan: Loan, key: Any, **change: Any) -> Any:
 def _refund(loan: Loan, key: Any, **change: Any) -> Any:
     if not loan.repayments.filter(idempotency_key="over").exists():
         loan_settle_early(
-            loan_id=loan.pk, on=FEB, amount=D("20000.00"), idempotency_key="over"
+            loan_id=loan.pk, on=FEB, amount=D("12500.00"), idempotency_key="over"
         )
     return credit_balance_refund(
         loan_id=loan.pk,

@@ -253,6 +253,25 @@ def test_settlement_short_of_the_quote_is_refused(in_tenant_a):
         )
 
 
+def test_settlement_far_beyond_the_quote_is_refused_and_stores_nothing(
+    in_tenant_a,
+):
+    loan = loan_active_make()
+
+    with pytest.raises(InvalidInput) as refused:
+        loan_settle_early(
+            loan_id=loan.pk,
+            on=date(2027, 2, 1),
+            amount=D("999999999999.99"),
+            idempotency_key="s",
+        )
+
+    assert "more than the loan owes" in refused.value.fields["amount"]
+    loan.refresh_from_db()
+    assert loan.status == "active"
+    assert not loan.repayments.exists()
+
+
 def test_write_off_uses_the_provision_then_recovery_is_income(
     in_tenant_a, assert_books_agree
 ):
