@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import ninja
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.html import escape
 from ninja.openapi.docs import DocsBase
+
+from apiv1.errors import not_found_view
 
 ASSETS_DIR = Path(ninja.__file__).parent / "static" / "ninja"
 ASSETS = frozenset(
@@ -53,9 +56,9 @@ class LocalSwagger(DocsBase):
         return HttpResponse(page)
 
 
-def swagger_asset(request: HttpRequest, name: str) -> FileResponse:
+def swagger_asset(request: HttpRequest, name: str) -> HttpResponseBase:
     if name not in ASSETS:
-        raise Http404(name)
+        return not_found_view(request)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = FileResponse(open(ASSETS_DIR / name, "rb"), content_type=content_type)
     response["Cache-Control"] = "public, max-age=86400"

@@ -131,12 +131,12 @@ def exception_handlers_install(api: NinjaAPI) -> None:
 
 @csrf_exempt
 def not_found_view(request: HttpRequest, rest: str = "") -> HttpResponse:
-    """Answer unknown paths under /api/v1/ in the error shape."""
+    """Answer unknown paths under /api/ in the error shape."""
     return error_response(404, "not_found", "no such endpoint")
 
 
 # Served by ninja's own views, which take any method: only reading is.
-_DOCUMENT_PATHS = ("/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/")
+_DOCUMENT_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
 _ASSETS = "/api/v1/docs/assets/"
 _READING = ("GET", "HEAD")
 
@@ -153,7 +153,9 @@ class MethodNotAllowedMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith("/api/"):
             return self.get_response(request)
-        document = request.path in _DOCUMENT_PATHS or request.path.startswith(_ASSETS)
+        document = request.path in _DOCUMENT_PATHS or (
+            request.path.startswith(_ASSETS) and len(request.path) > len(_ASSETS)
+        )
         if document and request.method not in _READING:
             return _method_not_allowed(request, "GET, HEAD")
         if request.method == "HEAD":

@@ -12,5 +12,5 @@ urlpatterns = [
     path("api/v1/docs/assets/<str:name>", swagger_asset, name="apiv1-swagger-asset"),
     path("api/v1/", not_found_view),  # ninja's own index is an HTML 404
     path("api/v1/", api.urls),
-    re_path(r"^api/v1/", not_found_view),
+    re_path(r"^api(?:/|$)", not_found_view),  # /api, /api/v2/..., /api/v1/nope
 ]

@@ -443,3 +443,20 @@ def test_a_huge_exponent_in_declared_features_is_refused_at_once(api_a, tenant_a
     assert response.status_code == 400
     assert "out of range" in response.json()["error"]["message"]
     assert _counts(tenant_a) == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api", "/api/", "/api/v1", "/api/v2/products", "/api/v1/docs/assets/nope.js"],
+)
+def test_unknown_api_paths_are_json_404s(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_path_that_answers_no_get_is_not_offered_as_a_document(client):
+    response = client.post("/api/v1/docs/assets/")
+
+    assert response.status_code == 404
