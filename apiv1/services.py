@@ -215,6 +215,23 @@ def fields_under(prefix: str) -> Iterator[None]:
         raise type(error)(error.message, code=error.code, fields=fields) from None
 
 
+@contextmanager
+def fields_renamed(names: dict[str, str]) -> Iterator[None]:
+    """Name refused fields as the request does where a service names them
+    otherwise (a quote's ``start_date`` is the service's ``contract_date``)."""
+    try:
+        yield
+    except InvalidInput as error:
+        if not set(names) & set(error.fields):
+            raise
+        fields = {names.get(name, name): why for name, why in error.fields.items()}
+        message = error.message
+        for old, new in names.items():
+            if message.startswith(f"{old}:"):
+                message = new + message[len(old) :]
+        raise type(error)(message, code=error.code, fields=fields) from None
+
+
 def application_batch_create(*, items: list[dict[str, Any]]) -> ApplicationBatch:
     """Store a batch and queue its decision after commit."""
     lending_allowed_check()

@@ -119,12 +119,13 @@ def _instalment_out(i: Instalment) -> dict[str, Any]:
     summary="Quote a loan: schedule and annualised rate, no borrower needed",
 )
 def loans_quote(request: HttpRequest, payload: QuoteIn) -> dict[str, Any]:
-    quote = loan_quote(
-        product_code=payload.product_code,
-        principal=payload.principal,
-        term=payload.term,
-        start=_today(payload.start_date),
-    )
+    with services.fields_renamed({"contract_date": "start_date"}):
+        quote = loan_quote(
+            product_code=payload.product_code,
+            principal=payload.principal,
+            term=payload.term,
+            start=_today(payload.start_date),
+        )
     schedule, check = quote.schedule, quote.check
     return {
         "product_code": payload.product_code,

@@ -57,6 +57,23 @@ def test_quote_outside_the_product_limits_names_the_field(api_a):
     assert "principal" in response.json()["error"]["fields"]
 
 
+def test_a_quote_refused_for_its_start_date_names_start_date(api_a):
+    response = api_a.post(
+        "/loans/quote",
+        {
+            "product_code": "working-capital",
+            "principal": "10000.00",
+            "term": 6,
+            "start_date": "2000-01-01",
+        },
+    )
+
+    assert response.status_code == 422
+    fields = response.json()["error"]["fields"]
+    assert list(fields) == ["start_date"]
+    assert response.json()["error"]["message"].startswith("start_date:")
+
+
 def test_a_loan_is_disbursed_repaid_and_settled(api_a, tenant_a):
     loan = _loan(tenant_a)
 
