@@ -21,7 +21,9 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PlainValidator,
     Strict,
+    WithJsonSchema,
 )
 
 CENT = Decimal("0.01")
@@ -92,6 +94,36 @@ def _moment(value: datetime) -> datetime:
 
 # Batch items sent without a ref get one with this prefix (apiv1.services).
 RESERVED_REF_PREFIX = "jq-batch-"
+DECLARED_TEXT_MAX = 200
+
+
+def _declared_value(value: Any) -> Any:
+    """One stated feature as the body has it; its kind is checked against
+    the feature's own by the service."""
+    if value is None or isinstance(value, bool | int | Decimal):
+        return value
+    if isinstance(value, str):
+        if len(value) > DECLARED_TEXT_MAX:
+            raise ValueError(f"at most {DECLARED_TEXT_MAX} characters")
+        return value
+    raise ValueError("must be text, a number, true, false or null")
+
+
+DeclaredValue = Annotated[
+    str | int | bool | Decimal | None,
+    PlainValidator(_declared_value),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": DECLARED_TEXT_MAX},
+                {"type": "integer"},
+                {"type": "boolean"},
+                {"type": "number"},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
 
 
 def _ref_not_reserved(value: str) -> str:
@@ -461,7 +493,7 @@ class ApplicationTermsIn(In):
         "Refs starting with 'jq-batch-' are reserved for batch items sent "
         "without one.",
     )
-    declared: dict[str, str | int | bool | Decimal | None] = Field(
+    declared: dict[str, DeclaredValue] = Field(
         default_factory=dict,
         description=(
             "Features the applicant stated on the form: declared_income, "

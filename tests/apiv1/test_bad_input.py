@@ -460,3 +460,29 @@ def test_a_path_that_answers_no_get_is_not_offered_as_a_document(client):
     response = client.post("/api/v1/docs/assets/")
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [({"a": 1}, "must be text, a number"), ("x" * 201, "at most 200 characters")],
+)
+def test_a_declared_value_is_refused_under_its_own_name(api_a, tenant_a, value, reason):
+    before = _counts(tenant_a)
+    body = {
+        "borrower": borrower_body(),
+        "application": {
+            "product_code": "working-capital",
+            "amount": "10000.00",
+            "term": 6,
+            "declared": {"declared_income": value},
+        },
+    }
+
+    response = api_a.post("/applications/instant", body)
+
+    assert response.status_code == 422
+    fields = response.json()["error"]["fields"]
+    assert list(fields) == ["application.declared.declared_income"]
+    assert reason in fields["application.declared.declared_income"]
+    assert len(response.content) < 2000  # the value is not echoed back
+    assert _counts(tenant_a) == before
