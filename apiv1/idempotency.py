@@ -143,6 +143,10 @@ def idempotent(
     key = request.headers.get(HEADER, "").strip()
     if not key:
         return Status(status, work())  # ninja validates it against the schema
+    # A header travels as bytes: a key of anything but printable ASCII
+    # would be read differently by each client and proxy on the way.
+    if not key.isascii() or not key.isprintable():
+        raise InvalidInput.for_field(HEADER, "must be printable ASCII characters")
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidInput.for_field(HEADER, f"at most {MAX_KEY_LENGTH} characters")
     fingerprint = request_fingerprint(request)

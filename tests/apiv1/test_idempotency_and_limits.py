@@ -59,6 +59,26 @@ def test_same_key_with_another_body_is_refused(api_a, tenant_a):
     assert _borrowers(tenant_a) == before
 
 
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("密钥" * 35, "printable ASCII"),
+        ("tab\there", "printable ASCII"),
+        ("k" * 201, "at most 200 characters"),
+    ],
+)
+def test_an_idempotency_key_must_be_printable_ascii_of_200_at_most(
+    api_a, tenant_a, key, reason
+):
+    before = _borrowers(tenant_a)
+
+    response = api_a.post("/borrowers", borrower_body(), **{KEY: key})
+
+    assert response.status_code == 422
+    assert reason in response.json()["error"]["fields"][KEY]
+    assert _borrowers(tenant_a) == before
+
+
 def test_a_duplicate_while_the_first_is_in_flight_is_409(api_a, tenant_a):
     body = borrower_body()
     from django.test import RequestFactory
