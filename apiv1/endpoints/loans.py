@@ -42,7 +42,7 @@ from apiv1.selectors import (
     loan_repayments,
     loan_statement,
 )
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from core.loans.models import (
     Instalment,
     Loan,
@@ -198,6 +198,11 @@ def loans_disburse(
     loan = loan_get(loan_id=loan_id)
     # A retry after the business date moved on means the first date.
     on = payload.on or loan.disbursed_on or _today(None)
+    if loan.disbursed_on is not None and on != loan.disbursed_on:
+        raise Conflict(
+            f"loan {loan_id} was disbursed on {loan.disbursed_on}",
+            fields={"on": f"the loan was disbursed on {loan.disbursed_on}"},
+        )
 
     def work() -> dict[str, Any]:
         instruction = services.api_loan_disburse(

@@ -120,6 +120,25 @@ def test_a_disbursement_retry_with_another_or_no_key_returns_the_first(
         assert PaymentInstruction.objects.filter(loan_id=loan.pk).count() == 1
 
 
+def test_a_disbursement_retry_for_another_date_is_a_conflict_naming_on(api_a, tenant_a):
+    from core.loans.models import PaymentInstruction
+
+    loan = _loan(tenant_a)
+    first = api_a.post(f"/loans/{loan.pk}/disburse", {})
+    disbursed_on = first.json()["disbursed_on"]
+
+    again = api_a.post(
+        f"/loans/{loan.pk}/disburse",
+        {"on": "2026-01-05"},
+        **{"Idempotency-Key": "fresh"},
+    )
+
+    assert again.status_code == 409
+    assert disbursed_on in again.json()["error"]["fields"]["on"]
+    with tenant_context(tenant_a):
+        assert PaymentInstruction.objects.filter(loan_id=loan.pk).count() == 1
+
+
 def test_loans_list_filters_by_status_and_pages_with_a_cursor(api_a, tenant_a):
     loans = [_loan(tenant_a) for _ in range(3)]
 
