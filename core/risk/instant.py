@@ -162,6 +162,10 @@ def instant_decide_many(
     registered one of the ID numbers or external references first (roll
     back, then take the general path).
     """
+    # Ids are taken for the items that can go in this pass at most: those
+    # before the first borrower or ref repeated within ``items`` (a batch
+    # of one borrower took 500 ids per item, 12,702 in all).
+    items = items[: _leading_run(items)]
     if not items:
         return []
     now = timezone.now()
@@ -248,6 +252,21 @@ def instant_decide_many(
                 },
             )
     return results
+
+
+def _leading_run(items: Sequence[Item]) -> int:
+    """Count the leading items whose borrower and external_ref no earlier
+    item has."""
+    borrowers: set[str] = set()
+    refs: set[str] = set()
+    for count, item in enumerate(items):
+        borrower = item.prepared.borrower.id_number_index
+        if borrower in borrowers or (item.external_ref and item.external_ref in refs):
+            return count
+        borrowers.add(borrower)
+        if item.external_ref:
+            refs.add(item.external_ref)
+    return len(items)
 
 
 def _decide(
