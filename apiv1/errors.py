@@ -58,6 +58,9 @@ def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return response
 
 
+MAX_PATH_PART = 60
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     """Return 'principal' or 'items[3].amount' from ninja's error location."""
     parts = list(loc)
@@ -67,7 +70,14 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
         parts = parts[1:]
     path = ""
     for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int):
+            path += f"[{part}]"
+            continue
+        # A caller's own key can be any length: named, not echoed whole.
+        text = str(part)
+        path += (
+            f".{text[:MAX_PATH_PART]}..." if len(text) > MAX_PATH_PART else f".{text}"
+        )
     return path.lstrip(".") or "body"
 
 

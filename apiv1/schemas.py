@@ -493,7 +493,7 @@ class ApplicationTermsIn(In):
         "Refs starting with 'jq-batch-' are reserved for batch items sent "
         "without one.",
     )
-    declared: dict[str, DeclaredValue] = Field(
+    declared: dict[Annotated[str, Field(max_length=60)], DeclaredValue] = Field(
         default_factory=dict,
         description=(
             "Features the applicant stated on the form: declared_income, "

@@ -1,9 +1,12 @@
-"""A gunicorn access logger that leaves the applicant's status token out.
+"""A gunicorn access logger that leaves secrets out: the applicant's status
+token and API keys.
 
 The private status page lives at ``/signup/status/<token>/``; whoever reads
-the access log could otherwise open (and resubmit) the application. The
-Procfile names this class with ``--logger-class``. Imported by gunicorn's
-master before Django is set up, so it imports nothing from Django.
+the access log could otherwise open (and resubmit) the application. An API
+key can reach the record too: as the Basic-auth user name (``%(u)s``) or in
+a query string a client should not have sent. The Procfile names this
+class with ``--logger-class``. Imported by gunicorn's master before Django
+is set up, so it imports nothing from Django.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ from gunicorn.glogging import Logger
 
 STATUS_PATH = re.compile(r"(/signup/status/)[^/?\s\"]+")
 REDACTED = r"\1[token]"
+# jq_live_<prefix>_<secret>: the prefix names the key, the secret is it.
+API_KEY = re.compile(r"(jq_live_[0-9a-f]+_)[A-Za-z0-9_-]+")
 
 
 def token_redact(text: str) -> str:
-    """Replace any status token in ``text`` with ``[token]``."""
-    return STATUS_PATH.sub(REDACTED, text)
+    """Replace any status token in ``text`` with ``[token]`` and any API
+    key's secret with ``[secret]``."""
+    return API_KEY.sub(r"\1[secret]", STATUS_PATH.sub(REDACTED, text))
 
 
 class TokenRedactingLogger(Logger):

@@ -42,7 +42,7 @@ from apiv1.selectors import (
     loan_repayments,
     loan_statement,
 )
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, IdempotencyKeyReused, NotFound
 from core.loans.models import (
     Instalment,
     Loan,
@@ -199,20 +199,21 @@ def loans_disburse(
     # A retry after the business date moved on means the first date.
     on = payload.on or loan.disbursed_on or _today(None)
     if loan.disbursed_on is not None and on != loan.disbursed_on:
-        raise Conflict(
-            f"loan {loan_id} was disbursed on {loan.disbursed_on}",
-            fields={"on": f"the loan was disbursed on {loan.disbursed_on}"},
-        )
+        raise _disbursed_on_conflict(loan)
 
     def work() -> dict[str, Any]:
-        instruction = services.api_loan_disburse(
-            loan_id=loan_id,
-            on=on,
-            # One disbursement per loan: a retry with or without the header,
-            # or under another one, gets the first instruction back.
-            idempotency_key=f"loan:{loan_id}:disbursement",
-            actor=key_actor(request),
-        )
+        try:
+            instruction = services.api_loan_disburse(
+                loan_id=loan_id,
+                on=on,
+                # One disbursement per loan: a retry with or without the
+                # header, or under another one, gets the first instruction.
+                idempotency_key=f"loan:{loan_id}:disbursement",
+                actor=key_actor(request),
+            )
+        except IdempotencyKeyReused:
+            # A concurrent request for another date disbursed it first.
+            raise _disbursed_on_conflict(loan_get(loan_id=loan_id)) from None
         loan = loan_get(loan_id=loan_id)
         return {
             "loan_id": loan_id,
@@ -225,6 +226,13 @@ def loans_disburse(
         }
 
     return idempotent(request, 200, DisbursementOut, work)
+
+
+def _disbursed_on_conflict(loan: Loan) -> Conflict:
+    return Conflict(
+        f"loan {loan.pk} was disbursed on {loan.disbursed_on}",
+        fields={"on": f"the loan was disbursed on {loan.disbursed_on}"},
+    )
 
 
 @router.get(

@@ -486,3 +486,20 @@ def test_a_declared_value_is_refused_under_its_own_name(api_a, tenant_a, value, 
     assert reason in fields["application.declared.declared_income"]
     assert len(response.content) < 2000  # the value is not echoed back
     assert _counts(tenant_a) == before
+
+
+def test_a_declared_feature_name_is_limited_and_not_echoed(api_a):
+    body = {
+        "borrower": borrower_body(),
+        "application": {
+            "product_code": "working-capital",
+            "amount": "10000.00",
+            "term": 6,
+            "declared": {"x" * 100_000: 1},
+        },
+    }
+
+    response = api_a.post("/applications/instant", body)
+
+    assert response.status_code == 422
+    assert len(response.content) < 2000

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -48,8 +49,11 @@ def committed(django_db_blocker) -> Iterator[dict[str, Any]]:
         connection.set_schema_to_public()
 
 
-def _together(secret: str, method: str, path: str, body: dict, headers: dict) -> list:
-    """Send the same request from THREADS threads at once; return responses."""
+def _together(
+    secret: str, method: str, path: str, body: dict | list[dict], headers: dict
+) -> list:
+    """Send the same request (or thread i the i-th of ``body``'s bodies) from
+    THREADS threads at once; return responses."""
     barrier = threading.Barrier(THREADS)
     responses: list[Any] = [None] * THREADS
 
@@ -59,7 +63,8 @@ def _together(secret: str, method: str, path: str, body: dict, headers: dict) ->
         client = ApiClient(secret)
         try:
             barrier.wait()
-            responses[index] = client.call(method, path, body, **headers)
+            sent = body[index % len(body)] if isinstance(body, list) else body
+            responses[index] = client.call(method, path, sent, **headers)
         finally:
             thread_connection.close()
 
@@ -111,6 +116,29 @@ def test_twenty_disbursements_without_a_key_still_disburse_once(committed):
 
     assert {r.status_code for r in responses} == {200}
     assert len({r.json()["instruction_id"] for r in responses}) == 1
+    with tenant_context(committed["tenant"]):
+        assert PaymentInstruction.objects.filter(loan=loan).count() == 1
+
+
+def test_simultaneous_disbursements_for_two_dates_disburse_once_and_name_on(
+    committed,
+):
+    loan = _loan(committed["tenant"])
+    day = loan.contract_date.isoformat()
+    other = (loan.contract_date - timedelta(days=1)).isoformat()
+
+    responses = _together(
+        committed["secret"],
+        "POST",
+        f"/loans/{loan.pk}/disburse",
+        [{"on": day}, {"on": other}],
+        {},
+    )
+
+    for response in responses:
+        assert response.status_code in (200, 409, 422), response.content
+        if response.status_code != 200:
+            assert list(response.json()["error"]["fields"]) == ["on"]
     with tenant_context(committed["tenant"]):
         assert PaymentInstruction.objects.filter(loan=loan).count() == 1
 

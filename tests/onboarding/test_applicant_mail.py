@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import io
 import logging
@@ -65,7 +66,7 @@ def test_a_rejection_is_mailed_with_the_reason(
     assert "no licence" in mail.body
 
 
-def _access_line(path: str) -> str:
+def _access_line(path: str, **environ_extra: str) -> str:
     config = Config()
     config.set("accesslog", "-")
     logger = TokenRedactingLogger(config)
@@ -80,6 +81,7 @@ def _access_line(path: str) -> str:
         "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_REFERER": f"http://localhost{path}",
         "REMOTE_ADDR": "127.0.0.1",
+        **environ_extra,
     }
     response = SimpleNamespace(status="200 OK", sent=10, headers=[])
     logger.access(response, SimpleNamespace(headers=[]), environ, datetime.timedelta(0))
@@ -91,6 +93,20 @@ def test_the_access_log_leaves_the_status_token_out():
 
     assert "s3cret-Token_x" not in line
     assert "/signup/status/[token]/" in line
+
+
+KEY = "jq_live_c48082a1ae2d_-AkKAJIyYuZyuwyhFsfUTSfMJ4NdZxPT8kkJ0__bENE"
+
+
+def test_the_access_log_leaves_an_api_keys_secret_out():
+    basic = base64.b64encode(f"{KEY}:".encode()).decode()
+
+    as_user = _access_line("/api/v1/products", HTTP_AUTHORIZATION=f"Basic {basic}")
+    in_query = _access_line(f"/api/v1/products?api_key={KEY}")
+
+    for line in (as_user, in_query):
+        assert "AkKAJIyYuZ" not in line
+        assert "jq_live_c48082a1ae2d_[secret]" in line
 
 
 def test_the_web_process_uses_the_redacting_access_logger():
