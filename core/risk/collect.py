@@ -423,32 +423,41 @@ _COUNT_KEYS = (
 )
 COUNT_DAYS = (7, 30)
 # The applications of the borrowers sharing any of the keys, over a window:
-# (ID index, phone index, card index, submitted_at) each. From those few
-# borrowers to their applications by the (borrower, submitted_at) index:
-# materialised, so that a table without statistics yet is not scanned
-# whole. Each key is looked up through its own index from its unnested
-# list, so the plan is index lookups whatever the values: the API's
-# prepared statement (core.prepared) then keeps one generic plan instead
-# of being planned again on every call (``col = ANY($1) OR ...``, planned
-# without its values, read the whole table). Parameters: ID, phone and
-# card indexes (text arrays), an application id to leave out, the window's
-# start and end.
+# (ID index, phone index, card index, submitted_at) each. Every lookup is a
+# subquery of its own row (LATERAL, fenced by OFFSET 0 so the planner
+# cannot turn it into a join): key by key to the borrowers through each
+# key's index, then borrower by borrower to their applications through the
+# (borrower, submitted_at) index. The plan is then those lookups whatever
+# the tables' statistics: the API's prepared statement (core.prepared)
+# keeps one generic plan, and a generic plan made while the tables were
+# small had hashed whole tables (bench-api: every call read every borrower,
+# and a repeat applicant every application of the last 30 days). With no
+# borrower sharing a key, nothing past the key lookups runs. Parameters:
+# ID, phone and card indexes (text arrays), an application id to leave
+# out, the window's start and end.
 SHARING_SQL = """
 WITH b AS MATERIALIZED (
-    SELECT x.id, x.id_number_index, x.mobile_index, x.bank_card_index
-    FROM unnest(%s::varchar[]) k JOIN borrowers_borrower x ON x.id_number_index = k
+    SELECT x.* FROM unnest(%s::varchar[]) k CROSS JOIN LATERAL (
+        SELECT id, id_number_index, mobile_index, bank_card_index
+        FROM borrowers_borrower WHERE id_number_index = k OFFSET 0) x
     UNION
-    SELECT x.id, x.id_number_index, x.mobile_index, x.bank_card_index
-    FROM unnest(%s::varchar[]) k JOIN borrowers_borrower x ON x.mobile_index = k
+    SELECT x.* FROM unnest(%s::varchar[]) k CROSS JOIN LATERAL (
+        SELECT id, id_number_index, mobile_index, bank_card_index
+        FROM borrowers_borrower WHERE mobile_index = k OFFSET 0) x
     UNION
-    SELECT x.id, x.id_number_index, x.mobile_index, x.bank_card_index
-    FROM unnest(%s::varchar[]) k JOIN borrowers_borrower x ON x.bank_card_index = k
-    WHERE x.bank_card_index <> ''  -- most have none: never a match, as planned
+    SELECT x.* FROM unnest(%s::varchar[]) k CROSS JOIN LATERAL (
+        SELECT id, id_number_index, mobile_index, bank_card_index
+        FROM borrowers_borrower
+        -- most have none: never a match, and the partial index's condition
+        WHERE bank_card_index = k AND bank_card_index <> '' OFFSET 0) x
 )
 SELECT coalesce(json_agg(json_build_array(
     b.id_number_index, b.mobile_index, b.bank_card_index, a.submitted_at)), '[]')
-FROM b JOIN risk_application a ON a.borrower_id = b.id
-WHERE a.id <> %s AND a.submitted_at >= %s AND a.submitted_at <= %s
+FROM b CROSS JOIN LATERAL (
+    SELECT submitted_at FROM risk_application
+    WHERE borrower_id = b.id AND id <> %s AND submitted_at >= %s
+      AND submitted_at <= %s
+    OFFSET 0) a
 """
 
 
