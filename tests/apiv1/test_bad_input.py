@@ -429,12 +429,7 @@ def test_a_huge_exponent_in_declared_features_is_refused_at_once(api_a, tenant_a
     before = _counts(tenant_a)
     body = {
         "borrower": borrower_body(),
-        "application": {
-            "product_code": "working-capital",
-            "amount": "10000.00",
-            "term": 6,
-            "declared": {"declared_income": 1e999999999},
-        },
+        "application": {**INSTANT_TERMS, "declared": {"declared_income": 1e999999999}},
     }
     raw = json.dumps(body).replace("Infinity", "1e999999999")
 
@@ -470,12 +465,7 @@ def test_a_declared_value_is_refused_under_its_own_name(api_a, tenant_a, value, 
     before = _counts(tenant_a)
     body = {
         "borrower": borrower_body(),
-        "application": {
-            "product_code": "working-capital",
-            "amount": "10000.00",
-            "term": 6,
-            "declared": {"declared_income": value},
-        },
+        "application": {**INSTANT_TERMS, "declared": {"declared_income": value}},
     }
 
     response = api_a.post("/applications/instant", body)
@@ -491,12 +481,7 @@ def test_a_declared_value_is_refused_under_its_own_name(api_a, tenant_a, value, 
 def test_a_declared_feature_name_is_limited_and_not_echoed(api_a):
     body = {
         "borrower": borrower_body(),
-        "application": {
-            "product_code": "working-capital",
-            "amount": "10000.00",
-            "term": 6,
-            "declared": {"x" * 100_000: 1},
-        },
+        "application": {**INSTANT_TERMS, "declared": {"x" * 100_000: 1}},
     }
 
     response = api_a.post("/applications/instant", body)
