@@ -41,7 +41,10 @@ def _integer(text: str) -> int:
 
 
 def _decimal(text: str) -> Decimal:
-    value = Decimal(text)
+    try:
+        value = Decimal(text)
+    except ArithmeticError:  # an exponent beyond what a Decimal holds
+        raise _out_of_range(text) from None
     if value and abs(value.adjusted()) > MAX_EXPONENT:
         raise _out_of_range(text)
     if len(value.as_tuple().digits) > MAX_DECIMAL_DIGITS:

@@ -77,6 +77,13 @@ BAD_BODIES = [
         "malformed_json",
     ),
     (
+        "exponent beyond a decimal's",
+        '{"amount": 1e99999999999999999999}',
+        "application/json",
+        400,
+        "malformed_json",
+    ),
+    (
         "tiny exponent",
         '{"amount": -1e-999999999}',
         "application/json",
@@ -488,3 +495,13 @@ def test_a_declared_feature_name_is_limited_and_not_echoed(api_a):
 
     assert response.status_code == 422
     assert len(response.content) < 2000
+
+
+@pytest.mark.parametrize(
+    "number", ["1e99999999999999999999", "-1e-99999999999999999999"]
+)
+def test_an_exponent_beyond_any_decimal_is_out_of_range(api_a, number):
+    response = api_a.post("/borrowers", '{"monthly_income": ' + number + "}")
+
+    assert response.status_code == 400
+    assert "out of range" in response.json()["error"]["message"]
