@@ -9,7 +9,7 @@ application in one call, and batches of applications.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -205,14 +205,13 @@ def fields_under(prefix: str) -> Iterator[None]:
     try:
         yield
     except InvalidInput as error:
-        fields = {f"{prefix}.{name}": reason for name, reason in error.fields.items()}
         message = f"{prefix}.{error.message}" if error.fields else error.message
-        raise type(error)(message, code=error.code, fields=fields) from None
+        raise _fields_named(error, lambda name: f"{prefix}.{name}", message) from None
     except (NotFound, Conflict) as error:  # an unknown product, a taken ref
         if not error.fields:
             raise
-        fields = {f"{prefix}.{name}": reason for name, reason in error.fields.items()}
-        raise type(error)(error.message, code=error.code, fields=fields) from None
+        named = _fields_named(error, lambda name: f"{prefix}.{name}", error.message)
+        raise named from None
 
 
 @contextmanager
@@ -224,12 +223,19 @@ def fields_renamed(names: dict[str, str]) -> Iterator[None]:
     except InvalidInput as error:
         if not set(names) & set(error.fields):
             raise
-        fields = {names.get(name, name): why for name, why in error.fields.items()}
         message = error.message
         for old, new in names.items():
             if message.startswith(f"{old}:"):
                 message = new + message[len(old) :]
-        raise type(error)(message, code=error.code, fields=fields) from None
+        raise _fields_named(error, lambda n: names.get(n, n), message) from None
+
+
+def _fields_named(
+    error: DomainError, name_of: Callable[[str], str], message: str
+) -> DomainError:
+    """Return ``error`` again with each field named by ``name_of``."""
+    fields = {name_of(name): reason for name, reason in error.fields.items()}
+    return type(error)(message, code=error.code, fields=fields)
 
 
 def application_batch_create(*, items: list[dict[str, Any]]) -> ApplicationBatch:

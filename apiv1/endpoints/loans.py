@@ -198,8 +198,6 @@ def loans_disburse(
     loan = loan_get(loan_id=loan_id)
     # A retry after the business date moved on means the first date.
     on = payload.on or loan.disbursed_on or _today(None)
-    if loan.disbursed_on is not None and on != loan.disbursed_on:
-        raise _disbursed_on_conflict(loan)
 
     def work() -> dict[str, Any]:
         try:
@@ -212,7 +210,8 @@ def loans_disburse(
                 actor=key_actor(request),
             )
         except IdempotencyKeyReused:
-            # A concurrent request for another date disbursed it first.
+            # The loan's one disbursement was for another date (a retry, or
+            # a concurrent request that came first).
             raise _disbursed_on_conflict(loan_get(loan_id=loan_id)) from None
         loan = loan_get(loan_id=loan_id)
         return {

@@ -215,10 +215,8 @@ def instant_decide_many(
             rows,
         )
         results.append(instant)
-        # Later items see this one as an earlier application.
-        skip_ids.add(borrower.id_number_index)
-        if item.external_ref:
-            skip_refs.add(item.external_ref)
+        # Later items count this one as an earlier application (none of
+        # them repeats its borrower or ref: see _leading_run).
         earlier.append(
             Sharing(
                 borrower.id_number_index,
