@@ -14,7 +14,14 @@ WORKER_CONCURRENCY processes) and runs:
   routing, key auth, rate limit and serialisation without the decision;
 - batch: BENCH_BATCHES batches of 500 applications posted together,
   decided by the worker; decisions per second from first POST to last
-  batch done (8 batches: a steady stream, not the start-up of one task).
+  batch done (8 batches: a steady stream, not the start-up of one task);
+- calibration: the issue scales its goals by "a bare django-ninja endpoint
+  that inserts two rows" (about 0.15 x pgbench on its machines). bench/bare
+  is that endpoint in a project as startproject makes it, under the same
+  gunicorn settings and wrk load, once with Django's default of a new
+  database connection per request and once with connections kept (as
+  Jinqiao keeps them): its ratios show how this machine compares with
+  that scale.
 
 Last line: one JSON object. Loopback only; every phase is time-bounded.
 Environment: BENCH_SECONDS (15), BENCH_CLIENTS (8), BENCH_BATCHES (8),
@@ -511,6 +518,109 @@ def _batches_worker_seconds(ids: list[int]) -> float:
     return (span["last"] - span["first"]).total_seconds()
 
 
+BARE_SECONDS = 10
+
+
+def _wrk_latency(url: str, script: Path, seconds: float) -> dict:
+    """Run wrk with ``script`` at CLIENTS connections; return rps and the
+    p50 and p99 latencies it prints (--latency)."""
+    command = ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", f"{seconds:.0f}s"]
+    command += ["--latency", "-s", str(script), url]
+    run = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 60, check=True
+    )
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def latency(percent: str) -> float:
+        found = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s)\s*$", run.stdout, re.M)
+        return float(found.group(1)) * units[found.group(2)] if found else 0.0
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", run.stdout)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", run.stdout)
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def bare_run(database_url: str, name: str) -> dict[str, dict]:
+    """The issue's scale: a bare django-ninja endpoint inserting two rows
+    (bench/bare: startproject's defaults), under the same gunicorn settings
+    and load, with Django's default of a new database connection per
+    request and with connections kept as Jinqiao keeps them."""
+    import psycopg2
+    from psycopg2 import sql
+
+    if not shutil.which("wrk"):
+        return {}
+    parts = urlsplit(database_url)
+    admin = psycopg2.connect(parts._replace(path="/postgres").geturl())
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            )
+        )
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.bare.settings",
+        "BARE_DATABASE_URL": parts._replace(path=f"/{name}").geturl(),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--run-syncdb", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    results = {}
+    for label, max_age in (("new_connection_per_request", "0"), ("kept", "60")):
+        port = _free_port()
+        web = subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "-c",
+                "config/gunicorn.py",
+                "bench.bare.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env={**env, "BARE_CONN_MAX_AGE": max_age},
+            start_new_session=True,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/api/insert"
+            script = ROOT / "bench/bare/insert.lua"
+            _bare_wait(f"http://127.0.0.1:{port}/api/openapi.json")
+            _wrk_latency(url, script, WARMUP_SECONDS)
+            results[label] = _wrk_latency(url, script, BARE_SECONDS)
+        finally:
+            servers_stop([web])
+    return results
+
+
+def _bare_wait(url: str) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).is_success:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the bare project's gunicorn did not answer within 60 s")
+
+
 def main() -> None:
     _environment()
     url = os.environ["DATABASE_URL"]
@@ -560,11 +670,19 @@ def main() -> None:
             f"batch: CPU ms per decision {batch['cpu_ms_per_decision']}, "
             f"machine busy {batch['machine_busy']:.0%}",
         )
-        tps_runs.append(pgbench_tps(url, pgbench_name))
     finally:
         servers_stop(processes)
         shutil.rmtree(broker_dir, ignore_errors=True)
+    bare = bare_run(url, f"{name}_bare")
+    tps_runs.append(pgbench_tps(url, pgbench_name))
     tps = statistics.median(tps_runs)
+    for label, figures in bare.items():
+        report.info(
+            f"calibration: bare django-ninja insert of two rows ({label.replace('_', ' ')}, "
+            f"wrk, {CLIENTS} clients, {BARE_SECONDS} s): {figures['rps']:.1f} rps = "
+            f"{figures['rps'] / tps:.3f} x pgbench, p99 {figures['p99_ms']:.1f} ms, "
+            f"{figures['non_2xx']} non-2xx"
+        )
     report.info(
         f"pgbench TPC-B (-s 4, -c 4, {PGBENCH_SECONDS} s, before, between and "
         f"after the API phases): {', '.join(f'{t:.0f}' for t in tps_runs)} tps, "
@@ -573,6 +691,7 @@ def main() -> None:
     if os.environ.get("BENCH_KEEP") != "1":
         bench_database_drop(name)
         bench_database_drop(pgbench_name)
+        bench_database_drop(f"{name}_bare")
     summary = {
         "bench": "api",
         "single_rps": round(single["rps"], 1),
@@ -589,6 +708,14 @@ def main() -> None:
         "batch_cpu_ms_per_decision": batch["cpu_ms_per_decision"],
         "batch_machine_busy": batch["machine_busy"],
     }
+    for label, figures in bare.items():
+        key = "bare_insert" if label == "kept" else "bare_insert_new_connection"
+        summary[f"{key}_rps"] = round(figures["rps"], 1)
+        summary[f"{key}_ratio"] = round(figures["rps"] / tps, 3) if tps else None
+    if "kept" in bare and bare["kept"]["rps"]:
+        summary["single_per_bare_insert"] = round(
+            single["rps"] / bare["kept"]["rps"], 3
+        )
     report.info(json.dumps(summary))
 
 
