@@ -89,7 +89,13 @@ class WebhookDelivery(models.Model):
 
 
 class ApplicationBatch(models.Model):
-    """Up to 500 applications decided by a Celery task."""
+    """Up to 500 applications decided by a Celery task.
+
+    The items carry borrowers' personal data in clear, so they are kept as
+    one token sealed with the PII keyring (``items_sealed``) while the batch
+    waits, and emptied once it is decided: the borrowers it registered hold
+    their own sealed copies, and the results only ids and outcomes.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -98,7 +104,7 @@ class ApplicationBatch(models.Model):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    items = models.JSONField()
+    items_sealed = models.TextField(blank=True)
     results = models.JSONField(default=list)
     total = models.PositiveIntegerField()
     decided = models.PositiveIntegerField(default=0)

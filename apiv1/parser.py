@@ -4,6 +4,7 @@ lone surrogate."""
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,12 @@ from apiv1.errors import MalformedBody, UnsupportedMediaType
 from core.errors import InvalidInput
 
 NUL = "\x00"
+
+# A NUL or half of a UTF-16 surrogate pair reaches a parsed body only from
+# a \u0000 or \uD800-\uDFFF escape, a NUL byte (a UTF-16 or UTF-32 body is
+# full of them) or bytes that are not UTF-8 (json.loads reads them with
+# surrogatepass): a body with none of these is not walked string by string.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 # Far beyond any amount, rate, count or feature. Checked while parsing:
@@ -87,6 +94,16 @@ def nul_refuse(value: Any, path: str = "body", *, surrogates: bool = False) -> N
             nul_refuse(item, f"{path}[{index}]", surrogates=surrogates)
 
 
+def _may_hold_nul_or_surrogate(body: bytes) -> bool:
+    if b"\x00" in body or _SUSPECT_ESCAPE.search(body):
+        return True
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 class StrictJsonParser(Parser):
     """Refuse non-JSON content types (415) and malformed JSON (400).
 
@@ -118,7 +135,8 @@ class StrictJsonParser(Parser):
             raise MalformedBody(f"the body is not valid JSON: {error}") from None
         if not isinstance(parsed, dict):  # every body is an object
             raise InvalidInput.for_field("body", "must be a JSON object")
-        nul_refuse(parsed, surrogates=True)
+        if _may_hold_nul_or_surrogate(request.body):
+            nul_refuse(parsed, surrogates=True)
         return parsed
 
     def parse_querydict(

@@ -8,6 +8,7 @@ application in one call, and batches of applications.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from django.utils import timezone
 from apiv1.models import ApplicationBatch
 from apiv1.outbox import event_emit
 from apiv1.schemas import RESERVED_REF_PREFIX
+from core.borrowers.fields import keyring
 from core.borrowers.models import Borrower
 from core.borrowers.services import actor_check, borrower_prepare, borrower_register
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -239,12 +241,21 @@ def _fields_named(
 
 
 def application_batch_create(*, items: list[dict[str, Any]]) -> ApplicationBatch:
-    """Store a batch and queue its decision after commit."""
+    """Store a batch, its items sealed, and queue its decision after commit."""
     lending_allowed_check()
+    sealed = keyring().encrypt(json.dumps(items, ensure_ascii=False))
     with transaction.atomic():
-        batch = ApplicationBatch.objects.create(items=items, total=len(items))
+        batch = ApplicationBatch.objects.create(items_sealed=sealed, total=len(items))
         transaction.on_commit(lambda: _batch_queue(batch.pk))
     return batch
+
+
+def batch_items(batch: ApplicationBatch) -> list[dict[str, Any]]:
+    """Return a waiting batch's items (none once it is decided)."""
+    if not batch.items_sealed:
+        return []
+    items: list[dict[str, Any]] = json.loads(keyring().decrypt(batch.items_sealed))
+    return items
 
 
 def _batch_queue(batch_id: int) -> None:
@@ -334,13 +345,14 @@ def application_batch_decide(*, batch_id: int) -> ApplicationBatch:
         raise NotFound(f"batch {batch_id} does not exist")
     results = list(batch.results)
     actor = f"api-batch:{batch.pk}"
+    stored = batch_items(batch) if len(results) < batch.total else []
     while len(results) < batch.total:
         # One commit per chunk: its new borrowers in one insert, the
         # others each in a savepoint.
         with transaction.atomic():
             start = len(results)
             stop = min(start + BATCH_CHUNK, batch.total)
-            items = [_decimals(batch.items[index]) for index in range(start, stop)]
+            items = [_decimals(stored[index]) for index in range(start, stop)]
             decided = _chunk_decide(batch.pk, start, items, actor)
             ApplicationBatch.objects.filter(pk=batch.pk).update(
                 results=Func(
@@ -357,7 +369,8 @@ def application_batch_decide(*, batch_id: int) -> ApplicationBatch:
         batch.results, batch.decided = results, len(results)
         batch.status = ApplicationBatch.Status.DONE
         batch.completed_at = timezone.now()
-        batch.save(update_fields=["status", "completed_at", "decided"])
+        batch.items_sealed = ""  # decided: no copy of the personal data kept
+        batch.save(update_fields=["status", "completed_at", "decided", "items_sealed"])
         event_emit(
             "application.batch_completed",
             {"batch_id": batch.pk, "total": batch.total},

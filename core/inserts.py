@@ -127,7 +127,8 @@ def insert_all(
     if not filled:
         return
     now = now or timezone.now()
-    params = [_document(rows, now) for rows in filled]
+    stamp = now.isoformat()
+    params = [_document(rows, now, stamp) for rows in filled]
     sql, reading = _statement(
         tuple((type(rows[0]), rows[0].pk is not None) for rows in filled)
     )
@@ -145,7 +146,7 @@ def insert_all(
             for n in reading:
                 for row, pk in zip(filled[n], returned[n], strict=True):
                     row.pk = pk
-    alias = connection.alias
+    alias = cursor.db.alias
     for rows in filled:
         for row in rows:
             row._state.adding = False
@@ -273,12 +274,12 @@ def _insert(model: type[Model], with_pk: bool) -> str:
     return sql
 
 
-def _document(rows: Sequence[Model], now: datetime) -> str:
-    """Return the group's rows as one JSON array of objects by column."""
+def _document(rows: Sequence[Model], now: datetime, stamp: str) -> str:
+    """Return the group's rows as one JSON array of objects by column
+    (``stamp``: ``now`` in ISO 8601)."""
     model = type(rows[0])
     with_pk = rows[0].pk is not None
     plan = _plan(model, with_pk)
-    stamp = now.isoformat()
     objects = []
     for row in rows:
         if type(row) is not model or (row.pk is not None) != with_pk:

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 
 KEPT = 200
 
@@ -42,15 +41,18 @@ def execute_prepared(cursor: Any, sql: str, params: Sequence[Any]) -> None:
 
 
 def _prepared_name(cursor: Any, sql: str) -> str:
-    raw = connection.connection
+    # The cursor's own database wrapper: each attribute read through
+    # django.db.connection is a lookup of the thread's connection.
+    db = cursor.db
+    raw = db.connection
     known: tuple[Any, dict[tuple[str, str], str]] | None = getattr(
-        connection, "_jq_prepared", None
+        db, "_jq_prepared", None
     )
     if known is None or known[0] is not raw:  # a new connection knows none
         known = (raw, {})
-        connection._jq_prepared = known  # type: ignore[attr-defined]
+        db._jq_prepared = known
     names = known[1]
-    key = (connection.schema_name, sql)  # type: ignore[attr-defined]
+    key = (db.schema_name, sql)
     name = names.get(key)
     if name is None:
         if len(names) >= KEPT:

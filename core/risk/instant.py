@@ -171,6 +171,7 @@ def instant_decide_many(
     now = timezone.now()
     borrowers = [item.prepared.borrower for item in items]
     with connection.cursor() as cursor:
+        db = cursor.db  # read once: each django.db.connection read looks it up
         params = [
             sorted({b.id_number_index for b in borrowers}),
             sorted({i.external_ref for i in items if i.external_ref}),
@@ -185,7 +186,7 @@ def instant_decide_many(
         on_file, refs_taken, active, versions, settings, ids, sharing = (
             cursor.fetchone()
         )
-    champion, challenger = _versions(json_value(versions))
+    champion, challenger = _versions(json_value(versions), db.schema_name)
     if champion is None:
         raise Conflict("no active rule set: approve one first")
     configs = connector_configs(ConnectorSetting(**row) for row in json_value(settings))
@@ -245,7 +246,7 @@ def instant_decide_many(
                 "application decided: %s",
                 instant.decision.outcome,
                 extra={
-                    "tenant": connection.schema_name,  # type: ignore[attr-defined]
+                    "tenant": db.schema_name,
                     "application_id": instant.application.pk,
                 },
             )
@@ -350,23 +351,27 @@ def _decide(
 
 
 def _versions(
-    rows: list[list[Any]],
+    rows: list[list[Any]], schema: str
 ) -> tuple[RuleSetVersion | None, RuleSetVersion | None]:
     """Return the champion and the challenger from (id, status, share) rows."""
-    found = {status: _version(v, status, share) for v, status, share in rows}
+    tenant = tenant_pk()
+    found = {
+        status: _version((schema, tenant, v, status, share))
+        for v, status, share in rows
+    }
     return found.get(VersionStatus.ACTIVE), found.get(VersionStatus.CHALLENGER)
 
 
-def _version(version_id: int, status: str, share: Any) -> RuleSetVersion:
-    """Return the version as it stands now (its status and share as read).
+def _version(key: tuple[str, int | None, int, str, Any]) -> RuleSetVersion:
+    """Return the version ``key`` (schema, tenant, id, status, share) as it
+    stands now (its status and share as read).
 
     The copy for each standing is kept, so a call copies nothing: the
     decisions only read it.
     """
-    schema = connection.schema_name  # type: ignore[attr-defined]
-    key = (schema, tenant_pk(), version_id, status, share)
     version = _VERSIONS.get(key)
     if version is None:
+        _schema, _tenant, version_id, status, share = key
         if len(_VERSIONS) >= _VERSIONS_KEPT:
             _VERSIONS.clear()
         stored = _VERSIONS.get(key[:3])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django_tenants.utils import tenant_context
 
 from apiv1.models import ApplicationBatch, OutboxEvent
 from apiv1.services import application_batch_decide
+from core.borrowers.fields import keyring
 from core.borrowers.models import Borrower
 from core.risk.models import Application
 from tests.apiv1.factories import api_policy, borrower_body
@@ -133,6 +135,44 @@ def test_a_batch_is_accepted_then_decided_with_results_to_poll(
     assert batch["results"][3]["error"]["code"] == "invalid_input"
     with tenant_context(tenant_a):
         assert OutboxEvent.objects.filter(type="application.batch_completed").exists()
+
+
+def _batch_row_text(batch_id: int) -> str:
+    """The stored row of a batch as PostgreSQL holds it, every column."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT b::text FROM apiv1_applicationbatch b WHERE id = %s", [batch_id]
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_batch_keeps_no_personal_data_in_clear(api_a, tenant_a, tiny_policy):
+    """Waiting, its items are one sealed token; decided, it keeps none."""
+    bodies = [borrower_body(name="欧阳小明"), borrower_body(name="司马小红")]
+    clear = [v for b in bodies for v in (b["id_number"], b["mobile"], b["name"])]
+    accepted = api_a.post(
+        "/applications/batch",
+        {"applications": [{"borrower": b, "application": TERMS} for b in bodies]},
+    )
+    batch_id = accepted.json()["id"]
+    with tenant_context(tenant_a):
+        waiting = _batch_row_text(batch_id)
+        sealed = ApplicationBatch.objects.get(pk=batch_id).items_sealed
+        application_batch_decide(batch_id=batch_id)
+        decided = _batch_row_text(batch_id)
+        batch = ApplicationBatch.objects.get(pk=batch_id)
+        registered = Borrower.objects.filter(
+            pk__in=[r["borrower_id"] for r in batch.results]
+        )
+        numbers = sorted(keyring().decrypt(b.id_number_cipher) for b in registered)
+
+    assert accepted.status_code == 202, accepted.content
+    assert sealed.startswith("gAAAA")  # a Fernet token
+    for value in clear:
+        assert value not in waiting
+        assert value not in decided
+    assert batch.items_sealed == ""
+    assert batch.decided == 2 and numbers == sorted(b["id_number"] for b in bodies)
 
 
 def test_a_caller_cannot_take_the_refs_batches_give_their_items(
