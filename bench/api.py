@@ -102,8 +102,8 @@ def _pgbench(database_url: str) -> tuple[str, list[str], dict[str, str]]:
     return _pgbench_binary(), connect, env
 
 
-def pgbench_init(database_url: str, name: str) -> None:
-    """Create ``name`` afresh and initialise it at scale 4."""
+def database_fresh(database_url: str, name: str) -> None:
+    """Create the database ``name`` on ``database_url``'s server, afresh."""
     import psycopg2
     from psycopg2 import sql
 
@@ -118,6 +118,11 @@ def pgbench_init(database_url: str, name: str) -> None:
         )
         cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     admin.close()
+
+
+def pgbench_init(database_url: str, name: str) -> None:
+    """Create ``name`` afresh and initialise it at scale 4."""
+    database_fresh(database_url, name)
     binary, connect, env = _pgbench(database_url)
     subprocess.run(
         [binary, *connect, "-i", "-s", "4", "-q", name],
@@ -550,22 +555,10 @@ def bare_run(database_url: str, name: str) -> dict[str, dict]:
     (bench/bare: startproject's defaults), under the same gunicorn settings
     and load, with Django's default of a new database connection per
     request and with connections kept as Jinqiao keeps them."""
-    import psycopg2
-    from psycopg2 import sql
-
     if not shutil.which("wrk"):
         return {}
+    database_fresh(database_url, name)
     parts = urlsplit(database_url)
-    admin = psycopg2.connect(parts._replace(path="/postgres").geturl())
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)
-            )
-        )
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.bare.settings",
