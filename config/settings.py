@@ -471,6 +471,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's defaults give these loggers handlers of their own, without
+        # the personal-data filter (with DEBUG on, "Not Found: <path>" came
+        # out in clear beside the masked line): they go to the root's.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
         "django.db.backends": {"level": "WARNING"},
     },
 }

@@ -194,22 +194,26 @@ def _check_id_shape(number: str) -> None:
 
 
 def _id_birth_date(number: str, today: datetime.date) -> datetime.date:
-    """Return the birth date written in the number, refusing impossible ones."""
+    """Return the birth date written in the number, refusing impossible ones.
+
+    The reasons do not repeat the date: they are stored (a batch's results)
+    and logged, and eight digits of an ID number are personal data.
+    """
     written = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
     try:
         birth_date = datetime.date.fromisoformat(written)
     except ValueError:
         raise InvalidInput.for_field(
-            ID_NUMBER_FIELD, f"birth date {written} does not exist"
+            ID_NUMBER_FIELD, "the birth date in it (digits 7 to 14) does not exist"
         ) from None
 
     if birth_date > today:
         raise InvalidInput.for_field(
-            ID_NUMBER_FIELD, f"birth date {written} is in the future"
+            ID_NUMBER_FIELD, "the birth date in it (digits 7 to 14) is in the future"
         )
     if birth_date < EARLIEST_BIRTH_DATE:
         raise InvalidInput.for_field(
-            ID_NUMBER_FIELD, f"birth date {written} is before 1900"
+            ID_NUMBER_FIELD, "the birth date in it (digits 7 to 14) is before 1900"
         )
     return birth_date
 

@@ -70,3 +70,26 @@ def test_json_log_lines_mask_personal_data_in_tracebacks():
 
     assert "11010519491231002X" not in line
     assert "bad id 110105" in line
+
+
+@pytest.mark.parametrize("name", ["django.request", "django.server", "django"])
+def test_djangos_loggers_only_write_through_the_masking_handler(name):
+    """Django's defaults gave its loggers an unfiltered handler of their own
+    (with DEBUG on, "Not Found: <path>" came out in clear)."""
+    logger = logging.getLogger(name)
+    chain = []
+    while logger is not None:
+        chain.append(logger)
+        logger = logger.parent if logger.propagate else None
+
+    handlers = [
+        h
+        for each in chain
+        for h in each.handlers
+        if not type(h).__module__.startswith("_pytest")  # pytest's capture
+    ]
+
+    assert handlers, "nothing would be written"
+    for handler in handlers:
+        names = [type(f).__name__ for f in handler.filters]
+        assert "PersonalDataFilter" in names, (handler, names)

@@ -109,6 +109,14 @@ def test_the_access_log_leaves_an_api_keys_secret_out():
         assert "jq_live_c48082a1ae2d_[secret]" in line
 
 
+def test_the_access_log_masks_personal_data_in_a_search():
+    by_id = _access_line("/console/loans/?q=110105199003071028")
+    by_mobile = _access_line("/console/loans/?q=13912345602&format=csv")
+
+    assert "110105199003071028" not in by_id and "110105********1028" in by_id
+    assert "13912345602" not in by_mobile and "139****5602" in by_mobile
+
+
 def test_the_web_process_uses_the_redacting_access_logger():
     web = next(
         line for line in PROCFILE.read_text().splitlines() if line.startswith("web:")

@@ -99,7 +99,10 @@ def test_wrong_check_character_names_the_expected_one() -> None:
 def test_impossible_birth_date_is_refused_with_the_date() -> None:
     error = refusal(normalise_id_number, make_id("11010520250230002"))
 
-    assert error.fields["id_number"] == "birth date 2025-02-30 does not exist"
+    assert error.fields["id_number"] == (
+        "the birth date in it (digits 7 to 14) does not exist"
+    )
+    assert "2025-02-30" not in str(error.as_dict())
 
 
 def test_future_birth_date_is_refused() -> None:
@@ -113,7 +116,9 @@ def test_future_birth_date_is_refused() -> None:
 def test_birth_date_before_1900_is_refused() -> None:
     error = refusal(normalise_id_number, make_id("11010518991231002"))
 
-    assert error.fields["id_number"] == "birth date 1899-12-31 is before 1900"
+    assert error.fields["id_number"] == (
+        "the birth date in it (digits 7 to 14) is before 1900"
+    )
 
 
 @pytest.mark.parametrize("value", ["1101051949123100", "1101051949123100211"])
