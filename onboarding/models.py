@@ -9,6 +9,9 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.borrowers.fields import keyring
+from core.pii.masking import mask_phone
+
 
 def _status_token() -> str:
     return secrets.token_urlsafe(32)
@@ -48,7 +51,10 @@ class LenderApplication(models.Model):
         max_digits=16, decimal_places=2, default=Decimal("0")
     )
     contact_name = models.CharField(max_length=100)
-    mobile = models.CharField(max_length=11)
+    # The contact's mobile is personal data: sealed with the PII keyring,
+    # shown masked (the ``mobile`` property reads and writes it in clear).
+    mobile_cipher = models.TextField(blank=True)
+    mobile_masked = models.CharField(max_length=20, blank=True)
     email = models.EmailField()
     subdomain = models.SlugField(max_length=40)
 
@@ -85,6 +91,16 @@ class LenderApplication(models.Model):
 
     def __str__(self) -> str:
         return f"application {self.public_id} {self.status}"
+
+    @property
+    def mobile(self) -> str:
+        """The contact's mobile in clear (decrypted)."""
+        return keyring().decrypt(self.mobile_cipher) if self.mobile_cipher else ""
+
+    @mobile.setter
+    def mobile(self, value: str) -> None:
+        self.mobile_cipher = keyring().encrypt(value) if value else ""
+        self.mobile_masked = mask_phone(value) if value else ""
 
 
 class DocumentKind(models.TextChoices):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from onboarding.documents import MAX_DOCUMENT_BYTES
 from onboarding.models import ApplicationStatus, LenderApplication
@@ -33,6 +34,7 @@ def test_a_complete_application_is_stored_with_its_documents(client, media_root)
     application = LenderApplication.objects.get()
     assert application.status == ApplicationStatus.SUBMITTED
     assert application.mobile == "13800138000"
+    assert application.mobile_masked == "138****8000"
     assert application.email == "ops@example.cn"
     assert str(application.registered_capital) == "300000000.00"
     documents = {d.kind: d for d in application.documents.all()}
@@ -42,6 +44,20 @@ def test_a_complete_application_is_stored_with_its_documents(client, media_root)
     assert stored.parent == Path(media_root) / "onboarding" / str(application.public_id)
     assert documents["business_registration"].content_type == "image/png"
     assert application.review_log.get().action == "submitted"
+
+
+def test_the_contacts_mobile_is_stored_sealed(client):
+    post_api(client)
+    application = LenderApplication.objects.get()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a::text FROM onboarding_lenderapplication a WHERE id = %s",
+            [application.pk],
+        )
+        row = cursor.fetchone()[0]
+
+    assert "13800138000" not in row
+    assert application.mobile_cipher.startswith("gAAAA")  # a Fernet token
 
 
 def test_stored_documents_are_not_reachable_by_url(client):

@@ -179,8 +179,11 @@ def test_staff_approve_from_the_review_page(client, staff, settings, tmp_path):
     application = LenderApplication.objects.get()
     base = f"/platform/applications/{application.public_id}/"
 
+    review = client.get(base, **HOST)
     assert client.get("/platform/applications/", **HOST).status_code == 200
-    assert client.get(base, **HOST).status_code == 200
+    assert review.status_code == 200
+    assert "138****8000" in review.content.decode()  # the contact's mobile
+    assert "13800138000" not in review.content.decode()
     client.post(base + "changes/", {"reason": "add the stamp page"}, **HOST)
 
     application.refresh_from_db()
