@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +49,9 @@ logger = logging.getLogger(__name__)
 BATCH_LIMIT = 500
 CENT = Decimal("0.01")
 BATCH_CHUNK = 50
+# A batch of 500 is decided in seconds: one still waiting after this lost
+# its message, and the resume sweep queues it again.
+BATCH_RESUME_AFTER = timedelta(minutes=5)
 # The external_ref of a batch item sent without one; refused in callers' refs.
 BATCH_REF_PREFIX = RESERVED_REF_PREFIX
 
@@ -332,29 +335,38 @@ def _chunk_decide(
 
 
 def application_batch_decide(*, batch_id: int) -> ApplicationBatch:
-    """Decide every application of a batch; safe to run again.
+    """Decide every application of a batch; safe to run again, and to run
+    twice at once (a message delivered twice, a resume sweep).
 
-    Each item has a deterministic external_ref, so a re-run after a crash
-    returns the applications already made instead of making new ones.
-    Items are committed (with the progress) in chunks of BATCH_CHUNK; each
-    chunk appends its results to the stored ones in the database rather
-    than writing all of them again.
+    Items are committed (with the progress) in chunks of BATCH_CHUNK. Each
+    chunk locks the batch row and starts from its stored progress, so two
+    runs take turns chunk by chunk and no item is decided or listed twice;
+    each chunk appends its results to the stored ones in the database
+    rather than writing all of them again. Each item has a deterministic
+    external_ref, so a re-run after a crash returns the applications a
+    lost chunk had made instead of making new ones.
     """
     batch = ApplicationBatch.objects.filter(pk=batch_id).first()
     if batch is None:
         raise NotFound(f"batch {batch_id} does not exist")
-    results = list(batch.results)
+    stored = batch_items(batch) if batch.decided < batch.total else []
     actor = f"api-batch:{batch.pk}"
-    stored = batch_items(batch) if len(results) < batch.total else []
-    while len(results) < batch.total:
+    while True:
         # One commit per chunk: its new borrowers in one insert, the
         # others each in a savepoint.
         with transaction.atomic():
-            start = len(results)
-            stop = min(start + BATCH_CHUNK, batch.total)
+            progress = (
+                ApplicationBatch.objects.select_for_update()
+                .only("decided", "total")
+                .get(pk=batch_id)
+            )
+            start = progress.decided
+            if start >= progress.total:
+                break
+            stop = min(start + BATCH_CHUNK, progress.total)
             items = [_decimals(stored[index]) for index in range(start, stop)]
-            decided = _chunk_decide(batch.pk, start, items, actor)
-            ApplicationBatch.objects.filter(pk=batch.pk).update(
+            decided = _chunk_decide(batch_id, start, items, actor)
+            ApplicationBatch.objects.filter(pk=batch_id).update(
                 results=Func(
                     F("results"),
                     Value(decided, output_field=JSONField()),
@@ -364,23 +376,39 @@ def application_batch_decide(*, batch_id: int) -> ApplicationBatch:
                 ),
                 decided=stop,
             )
-            results.extend(decided)
     with transaction.atomic():
-        batch.results, batch.decided = results, len(results)
-        batch.status = ApplicationBatch.Status.DONE
-        batch.completed_at = timezone.now()
-        batch.items_sealed = ""  # decided: no copy of the personal data kept
-        batch.save(update_fields=["status", "completed_at", "decided", "items_sealed"])
-        event_emit(
-            "application.batch_completed",
-            {"batch_id": batch.pk, "total": batch.total},
-            dedupe_key=f"application.batch_completed:{batch.pk}",
-        )
+        batch = ApplicationBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != ApplicationBatch.Status.DONE:
+            batch.status = ApplicationBatch.Status.DONE
+            batch.completed_at = timezone.now()
+            batch.items_sealed = ""  # decided: no copy of the personal data kept
+            batch.save(update_fields=["status", "completed_at", "items_sealed"])
+            event_emit(
+                "application.batch_completed",
+                {"batch_id": batch.pk, "total": batch.total},
+                dedupe_key=f"application.batch_completed:{batch.pk}",
+            )
     logger.info(
         "application batch decided",
         extra={"tenant": connection.schema_name, "batch_id": batch.pk},  # type: ignore[attr-defined]
     )
     return batch
+
+
+def application_batches_resume() -> int:
+    """Queue again the batches still waiting BATCH_RESUME_AFTER after they
+    were stored: their message was lost (a worker killed, a broker
+    restarted). A run queued while another is still at work takes turns
+    with it (see application_batch_decide). Returns how many were queued."""
+    cutoff = timezone.now() - BATCH_RESUME_AFTER
+    waiting = list(
+        ApplicationBatch.objects.filter(
+            status=ApplicationBatch.Status.PENDING, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:100]
+    )
+    for batch_id in waiting:
+        _batch_queue(batch_id)
+    return len(waiting)
 
 
 def _decimals(item: dict[str, Any]) -> dict[str, Any]:

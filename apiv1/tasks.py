@@ -1,6 +1,7 @@
 """Celery tasks of the API; each carries its tenant schema (CeleryApp).
 
-Beat should run ``apiv1.tasks.outbox_sweep_all`` every minute and
+Beat should run ``apiv1.tasks.outbox_sweep_all`` every minute,
+``apiv1.tasks.application_batches_resume_all`` every five minutes and
 ``apiv1.tasks.idempotency_purge_all`` hourly (settings: CELERY_BEAT_SCHEDULE).
 """
 
@@ -97,6 +98,18 @@ def idempotency_purge_all() -> int:
     for tenant in _lenders():
         with tenant_context(tenant):
             total += idempotency_records_purge()
+    return total
+
+
+@app.task
+def application_batches_resume_all() -> int:
+    """Queue again every lender's batches whose message was lost."""
+    from apiv1.services import application_batches_resume
+
+    total = 0
+    for tenant in _lenders():
+        with tenant_context(tenant):
+            total += application_batches_resume()
     return total
 
 

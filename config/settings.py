@@ -389,6 +389,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.close.tasks.close_run_all",
         "schedule": crontab(hour=0, minute=30),
     },
+    "apiv1-batches-resume": {
+        "task": "apiv1.tasks.application_batches_resume_all",
+        "schedule": 300.0,
+    },
     "apiv1-outbox-sweep": {
         "task": "apiv1.tasks.outbox_sweep_all",
         "schedule": 60.0,

@@ -11,6 +11,7 @@ ever what a test makes.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,11 +19,15 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from apiv1 import services
 from apiv1.keys.models import ApiKey
 from apiv1.keys.services import api_key_create
-from apiv1.models import IdempotencyRecord, OutboxEvent
+from apiv1.models import ApplicationBatch, IdempotencyRecord, OutboxEvent
+from apiv1.services import BATCH_CHUNK, application_batch_decide
+from core.borrowers.fields import keyring
 from core.borrowers.models import Borrower
 from core.loans.models import Loan, PaymentInstruction, Repayment
 from core.loans.services import loan_disburse
@@ -36,7 +41,7 @@ _refs = itertools.count(1)
 
 
 @pytest.fixture
-def committed(django_db_blocker) -> Iterator[dict[str, Any]]:
+def committed(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
     with django_db_blocker.unblock():
         tenant = Tenant.objects.get(slug="committed")
         issued = api_key_create(
@@ -219,3 +224,74 @@ def test_twenty_simultaneous_instant_calls_with_one_external_ref_store_one(
         assert Application.objects.filter(external_ref=ref).count() == 1
         borrower_id = responses[0].json()["borrower_id"]
         assert Borrower.objects.filter(pk=borrower_id).count() == 1
+
+
+def test_a_batch_run_twice_at_once_decides_and_lists_each_item_once(committed):
+    """A message delivered twice, or the resume sweep queueing a batch that
+    is still at work: the runs take turns chunk by chunk."""
+    runs = 4
+    total = 2 * BATCH_CHUNK + 10
+    items = [
+        {"borrower": borrower_body(), "application": INSTANT_TERMS}
+        for _ in range(total)
+    ]
+    with tenant_context(committed["tenant"]):
+        batch = ApplicationBatch.objects.create(
+            items_sealed=keyring().encrypt(json.dumps(items)), total=total
+        )
+    barrier = threading.Barrier(runs)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            with tenant_context(committed["tenant"]):
+                barrier.wait()
+                application_batch_decide(batch_id=batch.pk)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    with tenant_context(committed["tenant"]):
+        batch.refresh_from_db()
+        refs = list(
+            Application.objects.filter(
+                external_ref__startswith=f"jq-batch-{batch.pk}-"
+            ).values_list("external_ref", flat=True)
+        )
+        completed = OutboxEvent.objects.filter(
+            type="application.batch_completed", payload__batch_id=batch.pk
+        ).count()
+    assert batch.status == "done" and batch.decided == total
+    assert [r["index"] for r in batch.results] == list(range(total))
+    assert sorted(refs) == sorted(f"jq-batch-{batch.pk}-{i}" for i in range(total))
+    assert completed == 1
+    assert batch.items_sealed == ""
+
+
+def test_the_resume_sweep_queues_only_batches_waiting_too_long(committed, monkeypatch):
+    queued: list[int] = []
+    monkeypatch.setattr(services, "_batch_queue", queued.append)
+    with tenant_context(committed["tenant"]):
+        old, fresh, done = (
+            ApplicationBatch.objects.create(items_sealed="x", total=1) for _ in range(3)
+        )
+        ApplicationBatch.objects.filter(pk__in=[old.pk, done.pk]).update(
+            created_at=timezone.now() - services.BATCH_RESUME_AFTER * 2
+        )
+        ApplicationBatch.objects.filter(pk=done.pk).update(status="done")
+        try:
+            services.application_batches_resume()
+        finally:
+            ApplicationBatch.objects.filter(pk__in=[old.pk, fresh.pk, done.pk]).delete()
+
+    assert queued == [old.pk]
