@@ -100,23 +100,54 @@ def loan_settlement_quote(loan: Loan, *, on: date) -> PayoffQuote:
     principal_not_yet_due = sum(
         (i.principal_due - i.principal_paid for i in not_yet), ZERO
     )
+    # min(): after a settlement's cut and a replay that reopened the loan,
+    # the instalments after the payoff date are empty and keep their later
+    # periods; what is owed sits on the one due at the payoff.
+    period_start = min(not_yet[0].period_start, on) if not_yet else on
     quote = payoff_quote(
         payoff_date=on,
-        # min(): after a settlement's cut and a replay that reopened the loan,
-        # the instalments after the payoff date are empty and keep their
-        # later periods; what is owed sits on the one due at the payoff.
-        period_start=min(not_yet[0].period_start, on) if not_yet else on,
+        period_start=period_start,
         principal_not_yet_due=principal_not_yet_due,
         annual_rate=loan.annual_rate,
         day_count=DayCount[loan.day_count],
         rounding=RoundingMode[loan.rounding],
         unpaid=[_due(i) for i in fallen],
+        repaid_in_period=_principal_repaid_since(
+            loan, period_start, {i.number for i in not_yet}
+        ),
     )
     return quote_less_prepaid(
         quote,
         interest_paid_ahead=sum((i.interest_paid for i in not_yet), ZERO),
         fees_paid_ahead=sum((i.fee_paid for i in not_yet), ZERO),
     )
+
+
+def _principal_repaid_since(
+    loan: Loan, start: date, numbers: set[int]
+) -> list[tuple[date, Decimal]]:
+    """Return (received date, principal) for each posted repayment received
+    on or after ``start`` that paid principal of the instalments
+    ``numbers`` (those not yet due): that principal earned interest until
+    the day it came in (``period_interest``)."""
+    repaid = []
+    for received_on, allocation in loan.repayments.filter(
+        status=RepaymentStatus.POSTED,
+        kind__in=(RepaymentKind.REGULAR, RepaymentKind.SETTLEMENT),
+        received_on__gte=start,
+    ).values_list("received_on", "allocation"):
+        lines = (allocation or {}).get("instalments", {})
+        principal = sum(
+            (
+                Decimal(line.get("principal", "0"))
+                for number, line in lines.items()
+                if int(number) in numbers
+            ),
+            ZERO,
+        )
+        if principal:
+            repaid.append((received_on, principal))
+    return repaid
 
 
 def _due(instalment: Instalment) -> InstalmentDue:

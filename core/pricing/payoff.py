@@ -2,7 +2,9 @@
 
 A payoff on a given date owes the principal not yet due, every amount
 already due and unpaid, and interest accrued from the start of the current
-period to the payoff date under the product's day count. Interest, and
+period to the payoff date under the product's day count, on the principal
+as it stood each day (principal repaid within the period earned interest
+until it was received). Interest, and
 per-instalment fees, for the unexpired part of the term are not charged:
 what the borrower already paid of them ahead of time, beyond the interest
 earned to the payoff date, is returned by lowering the principal owed.
@@ -13,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal
+from fractions import Fraction
 
 from core.errors import InvalidInput
 from core.pricing.allocation import InstalmentDue, InstalmentPaid
-from core.pricing.daycount import DayCount
+from core.pricing.daycount import DayCount, day_count_ratio
 from core.pricing.interest import interest_between
-from core.pricing.rounding import ZERO, RoundingMode, is_whole_cents
+from core.pricing.rounding import ZERO, RoundingMode, is_whole_cents, round_money
 from core.pricing.schedule import Instalment, Schedule
 
 
@@ -85,16 +88,21 @@ def payoff_quote(
     day_count: DayCount,
     rounding: RoundingMode,
     unpaid: Sequence[InstalmentDue] = (),
+    repaid_in_period: Sequence[tuple[date, Decimal]] = (),
 ) -> PayoffQuote:
     """Quote settlement on ``payoff_date`` inside the period from ``period_start``.
 
     ``unpaid`` lists what is due and unpaid on instalments already fallen
-    due. Raises InvalidInput when ``payoff_date`` is before ``period_start``.
+    due; ``repaid_in_period`` the principal of instalments not yet due
+    repaid since ``period_start``, by the date it was received (see
+    ``period_interest``). Raises InvalidInput when ``payoff_date`` is
+    before ``period_start``.
     """
     if payoff_date < period_start:
         raise InvalidInput.for_field("payoff_date", "is before the current period")
-    accrued_interest = interest_between(
+    accrued_interest = period_interest(
         principal_not_yet_due,
+        repaid_in_period=repaid_in_period,
         annual_rate=annual_rate,
         start=period_start,
         end=payoff_date,
@@ -112,6 +120,56 @@ def payoff_quote(
     )
 
 
+# Exact enough that the one rounding of a sum of fractions is the only one.
+_EXACT = Context(prec=60)
+
+
+def period_interest(
+    principal_not_yet_due: Decimal,
+    *,
+    repaid_in_period: Sequence[tuple[date, Decimal]] = (),
+    annual_rate: Decimal,
+    start: date,
+    end: date,
+    day_count: DayCount,
+    rounding: RoundingMode,
+) -> Decimal:
+    """Return the interest earned from ``start`` (the current period's
+    start) to ``end`` on the principal as it stood day by day.
+
+    ``principal_not_yet_due`` is what is left at ``end``;
+    ``repaid_in_period`` lists (received date, principal) for principal of
+    instalments not yet due that was repaid between ``start`` and ``end``:
+    each was owed, and earned interest, until the day it was received. So
+    the interest is the remaining principal's from ``start`` to ``end``
+    plus each repaid amount's from ``start`` to its date, summed exactly
+    and rounded once to the cent in ``rounding``. However a borrower
+    splits the money paid on one day (a regular repayment, then the
+    settlement), the payoff comes to the same. Raises InvalidInput for a
+    repayment dated outside ``start`` to ``end`` or an amount that is not
+    whole cents or is negative.
+    """
+    total = Fraction(principal_not_yet_due) * _ratio(start, end, day_count)
+    for received_on, principal in repaid_in_period:
+        if not start <= received_on <= end:
+            raise InvalidInput.for_field(
+                "repaid_in_period", f"{received_on} is outside {start} to {end}"
+            )
+        if not is_whole_cents(principal) or principal < 0:
+            raise InvalidInput.for_field(
+                "repaid_in_period", "amounts must be cents, not negative"
+            )
+        total += Fraction(principal) * _ratio(start, received_on, day_count)
+    total *= Fraction(annual_rate)
+    exact = _EXACT.divide(Decimal(total.numerator), Decimal(total.denominator))
+    return round_money(exact, rounding)
+
+
+def _ratio(start: date, end: date, day_count: DayCount) -> Fraction:
+    numerator, denominator = day_count_ratio(start, end, day_count)
+    return Fraction(numerator, denominator)
+
+
 def schedule_payoff_quote(
     schedule: Schedule,
     *,
@@ -119,15 +177,18 @@ def schedule_payoff_quote(
     paid: Sequence[InstalmentPaid] = (),
     penalty_due: Decimal = ZERO,
     upfront_fee_unpaid: Decimal = ZERO,
+    repaid_in_period: Sequence[tuple[date, Decimal]] = (),
 ) -> PayoffQuote:
     """Quote settlement of ``schedule`` on ``payoff_date`` given what was paid.
 
     ``paid`` holds the running totals paid per instalment number;
-    ``penalty_due`` is penalty interest charged and unpaid so far.
-    Principal paid early on a future instalment lowers the balance for the
-    whole current period (see ADR 0002); interest and fees paid early are
-    netted by ``quote_less_prepaid``. Raises InvalidInput when
-    ``payoff_date`` is before disbursement.
+    ``penalty_due`` is penalty interest charged and unpaid so far;
+    ``repaid_in_period`` the principal of instalments not yet due repaid
+    since the current period began, by date (``period_interest``): it
+    earned interest until it was received. Principal repaid early before
+    the current period lowers its balance for the whole period. Interest
+    and fees paid early are netted by ``quote_less_prepaid``. Raises
+    InvalidInput when ``payoff_date`` is before disbursement.
     """
     terms = schedule.terms
     if payoff_date < terms.start:
@@ -157,6 +218,7 @@ def schedule_payoff_quote(
         day_count=terms.day_count,
         rounding=terms.rounding,
         unpaid=unpaid,
+        repaid_in_period=repaid_in_period,
     )
     ahead = [
         paid_by_number[i.number] for i in not_yet_due if i.number in paid_by_number

@@ -272,3 +272,56 @@ def test_a_quote_dated_before_a_recorded_repayment_is_refused(in_tenant_a):
         loan_settlement_quote(loan, on=loan.disbursed_on + timedelta(days=5))
 
     assert "before a repayment already recorded" in refused.value.fields["on"]
+
+
+def test_a_payoff_split_into_a_repayment_and_a_settlement_costs_the_same(
+    in_tenant_a, assert_books_agree
+):
+    """QA: 2,000.00 paid as a repayment on day 29, then the settlement
+    quote, came to 20.90 less than settling at once: the quote charged
+    the period's interest on the principal left after the repayment, as
+    if it had been repaid at the period's start."""
+    whole = loan_active_make(principal="5000.00", term=6)
+    split = loan_active_make(principal="5000.00", term=6)
+    day = whole.disbursed_on + timedelta(days=29)
+    at_once = loan_settlement_quote(whole, on=day).total
+
+    repayment_record(
+        loan_id=split.pk,
+        amount=D("2000.00"),
+        received_on=day,
+        idempotency_key="split-part",
+    )
+    rest = loan_settlement_quote(split, on=day)
+    loan_settle_early(
+        loan_id=split.pk, on=day, amount=rest.total, idempotency_key="split-rest"
+    )
+
+    split.refresh_from_db()
+    assert D("2000.00") + rest.total == at_once
+    assert split.status == LoanStatus.CLOSED
+    assert _paid_in_total(split) == at_once
+    assert_books_agree()
+
+
+def test_principal_repaid_earlier_in_the_period_earns_interest_until_then(
+    in_tenant_a,
+):
+    loan = loan_active_make(principal="12000.00", term=6)  # 12%, ACT/365F
+    paid_on = loan.disbursed_on + timedelta(days=10)
+    repayment_record(
+        loan_id=loan.pk, amount=D("3000.00"), received_on=paid_on, idempotency_key="p"
+    )
+    interest_paid = sum((i.interest_paid for i in loan.instalments.all()), D(0))
+    principal_repaid = D("3000.00") - interest_paid
+    payoff_day = loan.disbursed_on + timedelta(days=20)
+
+    quote = loan_settlement_quote(loan, on=payoff_day)
+
+    left = D("12000.00") - principal_repaid
+    assert quote.principal_not_yet_due == left
+    earned = ((left * 20 + principal_repaid * 10) * D("0.12") / 365).quantize(
+        D("0.01")
+    )
+    assert quote.accrued_interest == max(earned - interest_paid, D(0))
+    assert quote.prepaid_interest_credit == max(interest_paid - earned, D(0))

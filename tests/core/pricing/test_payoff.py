@@ -8,7 +8,13 @@ from hypothesis import strategies as st
 from core.errors import InvalidInput
 from core.pricing.allocation import InstalmentPaid
 from core.pricing.daycount import DayCount
-from core.pricing.payoff import payoff_quote, penalty_interest, schedule_payoff_quote
+from core.pricing.interest import interest_between
+from core.pricing.payoff import (
+    payoff_quote,
+    penalty_interest,
+    period_interest,
+    schedule_payoff_quote,
+)
 from core.pricing.rounding import RoundingMode
 from core.pricing.schedule import RepaymentMethod, Schedule, build_schedule
 from tests.core.pricing.factories import loan_terms
@@ -225,3 +231,72 @@ def test_payoff_never_charges_more_than_the_rest_of_the_schedule(terms, offset):
     assert quote.principal_not_yet_due == sum(i.principal_due for i in still_due)
     current_interest = still_due[0].interest_due if still_due else 0
     assert 0 <= quote.accrued_interest <= current_interest + Decimal("0.01")
+
+
+# --- interest on principal repaid within the current period -------------------
+
+_PERIOD = {
+    "annual_rate": Decimal("0.12"),
+    "start": date(2028, 1, 31),
+    "end": date(2028, 2, 29),
+    "day_count": DayCount.ACT_365F,
+    "rounding": RoundingMode.HALF_UP,
+}
+
+
+def test_period_interest_without_repayments_is_simple_interest():
+    assert period_interest(Decimal("12000.00"), **_PERIOD) == interest_between(
+        Decimal("12000.00"), **_PERIOD
+    )
+
+
+def test_principal_repaid_in_the_period_earns_interest_until_it_came_in():
+    # 7,000 owed all 29 days, 5,000 owed for the 10 days until 10 Feb:
+    # (7,000 x 29 + 5,000 x 10) x 0.12 / 365 = 253,000 x 0.12 / 365 = 83.18
+    interest = period_interest(
+        Decimal("7000.00"),
+        repaid_in_period=[(date(2028, 2, 10), Decimal("5000.00"))],
+        **_PERIOD,
+    )
+
+    assert interest == Decimal("83.18")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    balance=st.integers(min_value=1, max_value=10**9).map(lambda c: Decimal(c) / 100),
+    share=st.fractions(min_value=0, max_value=1),
+    rate=st.integers(min_value=0, max_value=360_000).map(lambda r: Decimal(r) / 10**6),
+    day_count=st.sampled_from(list(DayCount)),
+)
+def test_money_repaid_on_the_payoff_day_changes_nothing(balance, share, rate, day_count):
+    """Paying part of the payoff as a repayment first, on the payoff day,
+    leaves the interest owed what it was (QA: splitting a payoff into a
+    repayment and a settlement cut it by 20.90)."""
+    repaid = (balance * Decimal(share.numerator) / share.denominator).quantize(
+        Decimal("0.01"), rounding="ROUND_DOWN"
+    )
+    period = {**_PERIOD, "annual_rate": rate, "day_count": day_count}
+    whole = period_interest(balance, **period)
+    split = period_interest(
+        balance - repaid, repaid_in_period=[(period["end"], repaid)], **period
+    )
+
+    assert split == whole
+
+
+@pytest.mark.parametrize(
+    "repaid, reason",
+    [
+        ([(date(2028, 1, 30), Decimal("1.00"))], "outside"),
+        ([(date(2028, 3, 1), Decimal("1.00"))], "outside"),
+        ([(date(2028, 2, 1), Decimal("-1.00"))], "cents"),
+        ([(date(2028, 2, 1), Decimal("1.001"))], "cents"),
+    ],
+)
+def test_period_interest_refuses_repayments_it_cannot_place(repaid, reason):
+    with pytest.raises(InvalidInput) as refused:
+        period_interest(Decimal("100.00"), repaid_in_period=repaid, **_PERIOD)
+
+    assert "repaid_in_period" in str(refused.value.fields)
+    assert reason in str(refused.value.fields)
