@@ -320,8 +320,6 @@ def test_principal_repaid_earlier_in_the_period_earns_interest_until_then(
 
     left = D("12000.00") - principal_repaid
     assert quote.principal_not_yet_due == left
-    earned = ((left * 20 + principal_repaid * 10) * D("0.12") / 365).quantize(
-        D("0.01")
-    )
+    earned = ((left * 20 + principal_repaid * 10) * D("0.12") / 365).quantize(D("0.01"))
     assert quote.accrued_interest == max(earned - interest_paid, D(0))
     assert quote.prepaid_interest_credit == max(interest_paid - earned, D(0))

@@ -269,7 +269,9 @@ def test_principal_repaid_in_the_period_earns_interest_until_it_came_in():
     rate=st.integers(min_value=0, max_value=360_000).map(lambda r: Decimal(r) / 10**6),
     day_count=st.sampled_from(list(DayCount)),
 )
-def test_money_repaid_on_the_payoff_day_changes_nothing(balance, share, rate, day_count):
+def test_money_repaid_on_the_payoff_day_changes_nothing(
+    balance, share, rate, day_count
+):
     """Paying part of the payoff as a repayment first, on the payoff day,
     leaves the interest owed what it was (QA: splitting a payoff into a
     repayment and a settlement cut it by 20.90)."""
