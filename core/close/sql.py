@@ -114,9 +114,15 @@ SELECT count(*), coalesce(sum(debit), 0) FROM lines
 
 # One pass over the book: the day's interest, days past due, bucket, tier,
 # status and the provision the tier requires, returned for the journal.
+# Contract interest accrues on the principal not yet due only: principal
+# of an instalment fallen due earned its interest in that instalment, and
+# once overdue it bears penalty interest instead (PENALTY), as the
+# settlement quote counts it.
 BOOK = f"""
 WITH oldest AS (
-    SELECT loan_id, min(due_date) AS due_date FROM loans_instalment
+    SELECT loan_id, min(due_date) AS due_date,
+        sum(principal_due - principal_paid) AS principal_fallen_due
+    FROM loans_instalment
     WHERE paid_off_on IS NULL AND due_date <= %(day)s GROUP BY loan_id
 ), rates AS (
     SELECT DISTINCT ON (classification) classification, rate
@@ -125,7 +131,8 @@ WITH oldest AS (
 ), aged AS (
     SELECT l.id,
         CASE WHEN l.maturity_date > %(day)s THEN round(
-            l.principal_outstanding * l.annual_rate
+            (l.principal_outstanding - coalesce(o.principal_fallen_due, 0))
+            * l.annual_rate
             * {_DAY_NUMERATOR.format(t="l")} / {_DAY_DENOMINATOR.format(t="l")}, 2
         ) ELSE 0 END AS interest,
         coalesce(%(next_day)s - o.due_date, 0) AS dpd,

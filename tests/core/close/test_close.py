@@ -139,6 +139,26 @@ def test_missed_instalment_ages_and_draws_penalty_after_grace(in_tenant_a):
     _books_agree()
 
 
+def test_overdue_principal_accrues_penalty_not_contract_interest(in_tenant_a):
+    """QA: the close charged contract interest on overdue principal that no
+    instalment ever collects, so an overdue loan showed more interest owed
+    than its settlement quote (92.00 against 86.82)."""
+    loan = loan_active_make()  # 12,000 at 12%, ACT/365F; instalment 1 due 15 Feb
+    first = loan.instalments.get(number=1)
+    business_date_set(on=date(2027, 2, 15))
+    close_run(through=date(2027, 2, 15))
+    loan.refresh_from_db()
+    before = loan.interest_accrued_unpaid
+
+    close_run(through=date(2027, 2, 16))  # a day with instalment 1 overdue
+
+    loan.refresh_from_db()
+    not_yet_due = D("12000.00") - first.principal_due
+    one_day = (not_yet_due * D("0.12") / 365).quantize(D("0.01"))
+    assert loan.interest_accrued_unpaid - before == one_day
+    _books_agree()
+
+
 def test_paying_the_arrears_makes_the_loan_current_again(in_tenant_a):
     loan = loan_active_make()
     first = loan.instalments.get(number=1)
