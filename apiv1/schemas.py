@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from django.utils import timezone
 from ninja import Schema
@@ -213,7 +213,16 @@ class ProductOut(Schema):
 
 
 class ConsentIn(In):
-    purpose: Annotated[str, Field(min_length=1, max_length=60)]
+    purpose: Annotated[
+        Literal[
+            "credit_report",
+            "personal_information",
+            "identity_verification",
+            "bank_statement",
+            "marketing",
+        ],
+        Field(description="credit_report is needed for a bureau query"),
+    ]
     text_version: Annotated[str, Field(min_length=1, max_length=40)]
     channel: Annotated[str, Field(min_length=1, max_length=30)]
     granted_at: Moment | None = None

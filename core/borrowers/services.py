@@ -35,6 +35,17 @@ from core.pricing.rounding import is_whole_cents
 logger = logging.getLogger(__name__)
 
 SEALED_FIELDS = ("id_number", "mobile", "bank_card")
+# What a borrower may consent to (PIPL: each processing purpose is
+# consented to separately). A credit-report consent (征信查询授权) is what
+# allows a bureau query: without one the bureau is not asked (risk.collect).
+CONSENT_PURPOSES = (
+    "credit_report",
+    "personal_information",
+    "identity_verification",
+    "bank_statement",
+    "marketing",
+)
+CREDIT_REPORT = "credit_report"
 # How far ahead of our clock a caller's consent time may be.
 CLOCK_SKEW = timedelta(minutes=5)
 ROTATED_FIELDS = (*SEALED_FIELDS, "birth_date")
@@ -178,6 +189,11 @@ def _consents_clean(consents: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
                     f"consents[{index}].{key}", f"at most {limit} characters"
                 )
             row[key] = value.strip()
+        if row["purpose"] not in CONSENT_PURPOSES:
+            raise InvalidInput.for_field(
+                f"consents[{index}].purpose",
+                f"must be one of {', '.join(CONSENT_PURPOSES)}",
+            )
         granted_at = consent.get("granted_at") or timezone.now()
         if not isinstance(granted_at, datetime):
             raise InvalidInput.for_field(

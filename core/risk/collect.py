@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -27,8 +27,11 @@ from core.borrowers.models import Borrower
 from core.errors import InvalidInput
 from core.inserts import unsaved
 from core.risk.connectors.base import (
+    BUREAU_NO_CONSENT,
+    CONSENT_NEEDED,
     IDENTITY_MISMATCH,
     MALFORMED,
+    NO_CONSENT,
     Applicant,
     ConnectorError,
     reason_for,
@@ -154,6 +157,11 @@ def features_collect(
         configs=connector_configs(),
         cached=cached,
         counts=application_counts(application, borrower),
+        consents=set(
+            borrower.consents.filter(withdrawn_at__isnull=True).values_list(
+                "purpose", flat=True
+            )
+        ),
     )
     collected_store(collected)
     return collected
@@ -180,13 +188,17 @@ def features_gather(
     configs: Iterable[ConnectorConfig],
     cached: Mapping[tuple[str, str], dict[str, Any]],
     counts: Mapping[str, int | None],
+    consents: Collection[str],
 ) -> Collected:
     """Gather every feature from what the caller read; failed sources are
     issues. Writes nothing: see ``Collected.calls`` and ``.results``.
 
     ``application`` and ``borrower`` need their ids, not to be stored yet;
     ``cached`` maps (connector, mode) to an unexpired answer; ``counts`` is
-    ``application_counts``. Precedence: our own data over data sources over
+    ``application_counts``; ``consents`` the purposes the borrower has
+    consented to and not withdrawn. A source that needs a consent the
+    borrower has not given (the bureau: a credit report) is not asked, nor
+    its cached answer used: an issue, so the decision goes to review. Precedence: our own data over data sources over
     what the applicant declared; ``declared`` may only hold declarable
     features, so a value we compute or source is never taken from the
     applicant. Raises InvalidInput for a declared value that is not
@@ -196,7 +208,12 @@ def features_gather(
     for name, value in declared_check(declared or {}).items():
         _put(collected, name, value, DECLARED)
     for config in configs:
-        collected.kinds.add(connector_kind(config.name))
+        kind = connector_kind(config.name)
+        collected.kinds.add(kind)
+        needed = CONSENT_NEEDED.get(kind)
+        if needed is not None and needed not in consents:
+            collected.issues.append(_issue(config.name, NO_CONSENT, *BUREAU_NO_CONSENT))
+            continue
         answer = cached.get((config.name, config.mode))
         for name, value in _source_fetch(
             config, application, borrower, collected, answer

@@ -303,6 +303,7 @@ def _decide(
         configs=configs,
         cached={},  # a borrower new to the lender has no cached answers
         counts=counts,
+        consents=item.prepared.consent_purposes,
     )
     decisions = decisions_build(
         application, champion, challenger, json_ready(collected.features), collected

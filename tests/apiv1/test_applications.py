@@ -10,7 +10,7 @@ from apiv1.models import ApplicationBatch, OutboxEvent
 from apiv1.services import application_batch_decide
 from core.borrowers.fields import keyring
 from core.borrowers.models import Borrower
-from core.risk.models import Application
+from core.risk.models import Application, ConnectorCall
 from tests.apiv1.factories import api_policy, borrower_body
 from tests.core.risk.factories import activate, connectors_off
 
@@ -276,3 +276,68 @@ def test_a_refused_declared_feature_is_named_by_its_path(api_a, tiny_policy):
         "maximum"
         in huge.json()["error"]["fields"]["application.declared.declared_income"]
     )
+
+
+NO_CREDIT_CONSENT = [
+    {"purpose": "personal_information", "text_version": "2026.1", "channel": "app"}
+]
+
+
+@pytest.fixture
+def policy_with_sources(tenant_a):
+    """The API policy with the tenant's default sandbox sources on."""
+    with tenant_context(tenant_a):
+        activate(api_policy())
+
+
+def _bureau_calls(tenant, application_id: int) -> list[str]:
+    with tenant_context(tenant):
+        return list(
+            ConnectorCall.objects.filter(
+                application_id=application_id, connector="pboc"
+            ).values_list("status", flat=True)
+        )
+
+
+def test_a_consent_purpose_outside_the_list_is_refused(api_a, tiny_policy):
+    borrower = borrower_body(
+        consents=[{"purpose": "marketing_spam", "text_version": "1", "channel": "app"}]
+    )
+
+    response = api_a.post(
+        "/applications/instant", {"borrower": borrower, "application": TERMS}
+    )
+
+    assert response.status_code == 422, response.content
+    fields = response.json()["error"]["fields"]
+    assert list(fields) == ["borrower.consents[0].purpose"]
+    assert "credit_report" in fields["borrower.consents[0].purpose"]
+
+
+def test_without_a_credit_report_consent_the_bureau_is_not_asked(
+    api_a, tenant_a, policy_with_sources
+):
+    """PIPL and the credit-reporting rules: a credit report is queried only
+    with the borrower's consent to it; without one the application goes to
+    review saying why, on the instant path and the general one."""
+    consenting = api_a.post(
+        "/applications/instant",
+        {"borrower": borrower_body(), "application": {**TERMS, "declared": GOOD}},
+    ).json()
+    instant = api_a.post(
+        "/applications/instant",
+        {
+            "borrower": borrower_body(consents=NO_CREDIT_CONSENT),
+            "application": {**TERMS, "declared": GOOD},
+        },
+    ).json()
+    known = api_a.post("/borrowers", borrower_body(consents=NO_CREDIT_CONSENT)).json()
+    general = api_a.post(
+        "/applications", {"borrower_id": known["id"], **TERMS, "declared": GOOD}
+    ).json()
+
+    assert _bureau_calls(tenant_a, consenting["application"]["id"]) == ["ok"]
+    for application in (instant["application"], general):
+        assert application["status"] == "in_review", application
+        assert "C004" in application["decision"]["reasons"]
+        assert _bureau_calls(tenant_a, application["id"]) == []

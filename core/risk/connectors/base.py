@@ -29,6 +29,11 @@ REASON_CODES: dict[tuple[str, str], tuple[str, str]] = {
     (TURNOVER, MALFORMED): ("C023", "turnover_malformed"),
 }
 IDENTITY_MISMATCH = ("C010", "identity_mismatch")
+# A source that may be asked only with the borrower's consent to a purpose:
+# the bureau with a credit-report consent (征信业管理条例 art. 18).
+CONSENT_NEEDED = {BUREAU: "credit_report"}
+NO_CONSENT = "no_consent"
+BUREAU_NO_CONSENT = ("C004", "bureau_no_consent")
 
 
 @dataclass(frozen=True)
