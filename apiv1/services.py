@@ -279,6 +279,33 @@ def _item_result(index: int, borrower: Borrower, application: Application) -> di
     }
 
 
+def _on_file(items: list[Item]) -> tuple[set[str], set[str]]:
+    """Return the ID-number indexes and external refs among ``items`` that
+    are already stored (one query)."""
+    indexes = sorted({i.prepared.borrower.id_number_index for i in items})
+    refs = sorted({i.external_ref for i in items if i.external_ref})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'b', id_number_index FROM borrowers_borrower"
+            " WHERE id_number_index = ANY(%s)"
+            " UNION ALL SELECT 'a', external_ref FROM risk_application"
+            " WHERE external_ref = ANY(%s)",
+            [indexes, refs],
+        )
+        rows = cursor.fetchall()
+    return (
+        {value for kind, value in rows if kind == "b"},
+        {value for kind, value in rows if kind == "a"},
+    )
+
+
+def _is_known(item: Item, known: tuple[set[str], set[str]]) -> bool:
+    borrowers, refs = known
+    return item.prepared.borrower.id_number_index in borrowers or (
+        bool(item.external_ref) and item.external_ref in refs
+    )
+
+
 def _item_error(index: int, error: DomainError) -> dict:
     return {"index": index, "error": error.as_dict()["error"]}
 
@@ -308,10 +335,18 @@ def _chunk_decide(
             results[index] = _item_error(index, error)
         else:
             pending.append((index, item, terms, checked))
+    known = _on_file([p[3] for p in pending])
     while pending:
+        # The leading items not known to be on file go in one pass; one
+        # known to be (a re-sent batch: every item) goes straight to the
+        # general path, so a pass takes no ids for items it would refuse.
+        run = next(
+            (n for n, p in enumerate(pending) if _is_known(p[3], known)),
+            len(pending),
+        )
         try:
             with transaction.atomic():  # a lost race undoes only this insert
-                decided = instant_decide_many([p[3] for p in pending])
+                decided = instant_decide_many([p[3] for p in pending[:run]])
         except IntegrityError:
             decided = []
         except DomainError as error:  # no active rule set: every item says so
@@ -331,6 +366,9 @@ def _chunk_decide(
             results[index] = _item_error(index, error)
         else:
             results[index] = _item_result(index, general.borrower, general.application)
+            known[0].add(checked.prepared.borrower.id_number_index)
+            if checked.external_ref:
+                known[1].add(checked.external_ref)
     return [results[index] for index in range(start, start + len(items))]
 
 

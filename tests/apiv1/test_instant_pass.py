@@ -478,3 +478,30 @@ def test_a_batch_of_one_borrower_takes_ids_only_for_what_it_stores(tenant_a):
     # One id for the borrower stored, one for each later pass that found
     # the borrower on file: never one per remaining item.
     assert used <= 6
+
+
+def test_a_batch_decided_again_takes_no_ids_for_items_on_file(tenant_a):
+    """QA: re-sending a 500-item batch whose refs were all taken moved the
+    id sequences on by about 12,750 (each pass took ids for every item left
+    in its chunk, then found the first on file)."""
+    from apiv1.services import _chunk_decide
+
+    _alike(tenant_a, challenger_share=None)
+    items = [{"borrower": _applicant(), "application": dict(TERMS)} for _ in range(8)]
+
+    def next_ids() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('borrowers_borrower', 'id')),"
+                " nextval(pg_get_serial_sequence('risk_application', 'id'))"
+            )
+            return cursor.fetchone()
+
+    with tenant_context(tenant_a):
+        first = _chunk_decide(13, 0, items, "api-batch:13")
+        before = next_ids()
+        again = _chunk_decide(13, 0, items, "api-batch:13")
+        after = next_ids()
+
+    assert again == first  # the same applications, found by their refs
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
