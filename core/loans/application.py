@@ -33,7 +33,8 @@ def signed_line(account: str, amount: Decimal, loan_id: int) -> Line:
     return Line(account, credit=-amount, loan_id=loan_id)
 
 
-def _dues(instalments: list[Instalment]) -> list[InstalmentDue]:
+def instalment_dues(instalments: list[Instalment]) -> list[InstalmentDue]:
+    """Return what is still unpaid on each of ``instalments``, per bucket."""
     return [
         InstalmentDue(
             number=i.number,
@@ -57,7 +58,7 @@ def _instalments_pay(
             field = f"{bucket.value}_paid"
             setattr(instalment, field, getattr(instalment, field) + amount)
             totals[bucket] += amount
-        if not any(_dues([instalment])[0].amount(b) for b in Bucket):
+        if not any(instalment_dues([instalment])[0].amount(b) for b in Bucket):
             instalment.paid_off_on = instalment.paid_off_on or on
         else:
             instalment.paid_off_on = None
@@ -74,7 +75,7 @@ def allocation_apply(loan: Loan, repayment: Repayment) -> None:
         loan.instalments.filter(paid_off_on__isnull=True).order_by("number")
     )
     order = [Bucket(name) for name in loan.allocation_order]
-    split = allocate(repayment.amount, _dues(instalments), order)
+    split = allocate(repayment.amount, instalment_dues(instalments), order)
     paid = {
         str(line.number): {
             b.value: str(getattr(line, f"{b.value}_paid")) for b in Bucket
@@ -90,8 +91,9 @@ def allocation_apply(loan: Loan, repayment: Repayment) -> None:
     loan.credit_balance += split.unallocated
     lines.append(Line("2101", credit=split.unallocated, loan_id=loan.pk))
     record = {"instalments": paid, "credit": str(split.unallocated)}
-    if "settlement" in repayment.allocation:  # what the settlement cut, kept
-        record["settlement"] = repayment.allocation["settlement"]
+    for kept in ("settlement", "penalty_relief"):  # what was changed first, kept
+        if kept in repayment.allocation:
+            record[kept] = repayment.allocation[kept]
     record["prior_status"] = loan.status
     still_owed = loan.instalments.filter(paid_off_on__isnull=True).exists()
     if loan.status in (LoanStatus.ACTIVE, LoanStatus.OVERDUE) and not still_owed:

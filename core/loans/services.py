@@ -37,6 +37,11 @@ from core.loans.models import (
     RepaymentKind,
     RepaymentStatus,
 )
+from core.loans.relief import (
+    later_principal_paid,
+    penalty_relief_post,
+    penalty_relief_undo,
+)
 from core.loans.selectors import instalment_remaining, loan_settlement_quote
 from core.loans.terms import loan_terms_of
 from core.policy.services import pricing_check
@@ -361,9 +366,10 @@ def repayment_record(
     nothing closes. An amount that covers the early-settlement quote on
     ``received_on`` settles the loan early (interest to that date only,
     kind ``settlement``). On a written-off loan the money is a recovery. A
-    back-dated repayment is slotted in and later ones are replayed; days
-    past due are counted to the business date, never to ``received_on``.
-    A repeated key with the same data returns the first repayment. Raises
+    back-dated repayment is slotted in and later ones are replayed; the
+    penalty the close charged from ``received_on`` on the principal it pays
+    is voided first, once (ADR 0002); days past due are counted to the
+    business date, never to ``received_on``. A repeated key with the same data returns the first repayment. Raises
     InvalidInput (bad value, ``received_on`` after the business date),
     NotFound, Conflict for a loan that cannot take money or a reused key.
     """
@@ -393,6 +399,7 @@ def repayment_record(
             allocation["settlement"] = _settlement_prepare(
                 loan, received_on, payoff, idempotency_key
             )
+        later_paid = later_principal_paid(later)
         for done in reversed(later):
             allocation_undo(loan, done, received_on)
         repayment = Repayment.objects.create(
@@ -405,6 +412,12 @@ def repayment_record(
             idempotency_key=idempotency_key,
             request_fingerprint=request,
             allocation=allocation,
+        )
+        penalty_voided = penalty_relief_post(
+            loan,
+            repayment,
+            business_date=_business_date_set(),
+            later_paid=later_paid,
         )
         allocation_apply(loan, repayment)
         for done in later:
@@ -419,6 +432,7 @@ def repayment_record(
                 "repayment": repayment.pk,
                 "amount": str(amount),
                 "replayed": len(later),
+                "penalty_voided": str(penalty_voided),
             },
         )
     return repayment
@@ -580,6 +594,7 @@ def repayment_reverse(
             _settlement_undo(
                 loan, target.allocation["settlement"], on, f"repayment:{target.pk}"
             )
+        penalty_relief_undo(loan, target, on)
         target.status = RepaymentStatus.REVERSED
         target.save(update_fields=["status"])
         for done in later:

@@ -245,3 +245,51 @@ def test_a_disbursement_retried_after_the_business_date_moved_returns_the_first(
 
     assert again.status_code == 200, again.content
     assert again.json()["instruction_id"] == first.json()["instruction_id"]
+
+
+def test_a_repayment_received_on_the_due_date_is_charged_no_penalty(api_a, tenant_a):
+    from datetime import timedelta
+
+    from core.close.services import business_date_set, close_run
+
+    loan = _loan(tenant_a)
+    with tenant_context(tenant_a):
+        business_date_set(on=loan.contract_date)
+    api_a.post(f"/loans/{loan.pk}/disburse", {})
+    with tenant_context(tenant_a):
+        first = loan.instalments.get(number=1)
+        close_run(through=first.due_date + timedelta(days=loan.grace_days + 7))
+        loan.refresh_from_db()
+        assert loan.penalty_outstanding > 0 and loan.status == "overdue"
+        # The upfront fee (instalment 0) is older, so it is paid first.
+        upfront = loan.instalments.filter(number=0).first()
+    owed = first.principal_due + first.interest_due + first.fee_due
+    owed += upfront.fee_due if upfront else Decimal(0)
+    body = {
+        "amount": str(owed),
+        "received_on": first.due_date.isoformat(),
+    }
+
+    repaid = api_a.post(
+        f"/loans/{loan.pk}/repayments", body, **{"Idempotency-Key": "on-due"}
+    )
+    again = api_a.post(
+        f"/loans/{loan.pk}/repayments", body, **{"Idempotency-Key": "on-due"}
+    )
+    current = api_a.get(f"/loans/{loan.pk}")
+
+    assert repaid.status_code == again.status_code == 201, repaid.content
+    assert again.json()["id"] == repaid.json()["id"]
+    allocation = repaid.json()["allocation"]
+    assert Decimal(allocation["instalments"]["1"]["penalty"]) == 0
+    assert Decimal(allocation["instalments"]["1"]["principal"]) == first.principal_due
+    assert Decimal(allocation["penalty_relief"]["total"]) > 0
+    shown = current.json()
+    assert (shown["status"], shown["dpd"], shown["classification"]) == (
+        "active",
+        0,
+        "normal",
+    )
+    with tenant_context(tenant_a):
+        loan.refresh_from_db()
+        assert loan.penalty_outstanding == 0

@@ -1,0 +1,260 @@
+"""A back-dated repayment owes no penalty for days after it was received."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from core.close.services import business_date_set, close_run
+from core.ledger.models import JournalEntry
+from core.ledger.selectors import account_balances
+from core.loans.models import Loan
+from core.loans.relief import penalty_relief_post
+from core.loans.services import repayment_record, repayment_reverse
+from core.pricing.daycount import DayCount
+from core.pricing.penalty import penalty_for_day
+from tests.core.loans.factories import loan_active_make
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+DUE = date(2027, 2, 15)  # first instalment of the factory loan
+LAST_CLOSED = date(2027, 2, 22)  # business date 23 Feb: 8 days past due
+
+
+def _overdue_loan() -> Loan:
+    """Return a loan whose first instalment drew 7 days of penalty (grace 0)."""
+    loan = loan_active_make(grace_days=0)
+    business_date_set(on=date(2027, 2, 14))
+    close_run(through=LAST_CLOSED)
+    loan.refresh_from_db()
+    return loan
+
+
+def _daily_penalty(principal: Decimal, day: date) -> Decimal:
+    return penalty_for_day(
+        principal, annual_rate=D("0.18"), day=day, day_count=DayCount.ACT_365F
+    )
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [date(2027, 2, d) for d in range(first.day, last.day + 1)]
+
+
+def test_repayment_received_on_the_due_date_owes_no_penalty(
+    in_tenant_a, assert_books_agree
+):
+    loan = _overdue_loan()
+    first = loan.instalments.get(number=1)
+    assert (loan.dpd, loan.status, loan.classification) == (
+        8,
+        "overdue",
+        "special_mention",
+    )
+    charged = loan.penalty_outstanding
+    assert charged == sum(
+        (_daily_penalty(first.principal_due, d) for d in _days(DUE, LAST_CLOSED)[1:]),
+        D(0),
+    )
+    income_before = account_balances()["4003"]
+
+    repayment = repayment_record(
+        loan_id=loan.pk,
+        amount=first.principal_due + first.interest_due,
+        received_on=DUE,
+        idempotency_key="on-the-due-date",
+    )
+
+    loan.refresh_from_db()
+    first.refresh_from_db()
+    line = repayment.allocation["instalments"]["1"]
+    assert D(line["penalty"]) == 0
+    assert D(line["interest"]) == first.interest_due
+    assert D(line["principal"]) == first.principal_due
+    assert first.paid_off_on == DUE
+    assert first.penalty_due == 0
+    assert (loan.dpd, loan.status, loan.classification) == (0, "active", "normal")
+    assert loan.penalty_outstanding == 0
+    assert repayment.allocation["penalty_relief"]["total"] == str(charged)
+    assert account_balances()["4003"] - income_before == charged  # debit: reversed
+    assert account_balances()["1104"] == 0
+    assert_books_agree()
+
+
+def test_back_dated_partial_payment_voids_penalty_only_on_what_it_pays(
+    in_tenant_a, assert_books_agree
+):
+    loan = _overdue_loan()
+    first = loan.instalments.get(number=1)
+    received_on = date(2027, 2, 19)  # penalty for 16-18 Feb stays owed
+    kept_before = sum(
+        (
+            _daily_penalty(first.principal_due, d)
+            for d in _days(date(2027, 2, 16), date(2027, 2, 18))
+        ),
+        D(0),
+    )
+    amount = D("500.00")
+
+    repayment = repayment_record(
+        loan_id=loan.pk,
+        amount=amount,
+        received_on=received_on,
+        idempotency_key="partial",
+    )
+
+    loan.refresh_from_db()
+    first.refresh_from_db()
+    line = repayment.allocation["instalments"]["1"]
+    paid_principal = D(line["principal"])
+    left = first.principal_due - paid_principal
+    kept_after = sum(
+        (_daily_penalty(left, d) for d in _days(received_on, LAST_CLOSED)), D(0)
+    )
+    voided = sum(
+        (
+            _daily_penalty(first.principal_due, d) - _daily_penalty(left, d)
+            for d in _days(received_on, LAST_CLOSED)
+        ),
+        D(0),
+    )
+    assert voided > 0
+    assert repayment.allocation["penalty_relief"]["instalments"] == {"1": str(voided)}
+    assert first.penalty_due == kept_before + kept_after
+    # The payment pays the penalty still owed, then interest, then principal.
+    assert D(line["penalty"]) == kept_before + kept_after
+    assert D(line["interest"]) == first.interest_due
+    assert paid_principal == amount - D(line["penalty"]) - first.interest_due
+    assert loan.penalty_outstanding == 0
+    assert first.paid_off_on is None
+    assert loan.dpd == 8
+    assert_books_agree()
+
+
+def test_a_retried_back_dated_repayment_voids_penalty_once(
+    in_tenant_a, assert_books_agree
+):
+    loan = _overdue_loan()
+    first = loan.instalments.get(number=1)
+    request = {
+        "loan_id": loan.pk,
+        "amount": first.principal_due + first.interest_due,
+        "received_on": DUE,
+        "idempotency_key": "retried",
+    }
+    first_answer = repayment_record(**request)
+    income_after_first = account_balances()["4003"]
+
+    again = repayment_record(**request)
+
+    loan.refresh_from_db()
+    assert again.pk == first_answer.pk
+    assert account_balances()["4003"] == income_after_first
+    relief = JournalEntry.objects.filter(kind="penalty_relief", loan_id=loan.pk)
+    assert relief.count() == 1
+    assert loan.penalty_outstanding == 0
+    assert_books_agree()
+
+
+def test_a_same_day_repayment_voids_nothing(in_tenant_a, assert_books_agree):
+    loan = _overdue_loan()
+
+    repayment = repayment_record(
+        loan_id=loan.pk,
+        amount=D("100.00"),
+        received_on=date(2027, 2, 23),
+        idempotency_key="today",
+    )
+
+    assert "penalty_relief" not in repayment.allocation
+    assert not JournalEntry.objects.filter(kind="penalty_relief").exists()
+    assert_books_agree()
+
+
+def test_reversing_a_back_dated_repayment_puts_the_penalty_back(
+    in_tenant_a, assert_books_agree
+):
+    loan = _overdue_loan()
+    first = loan.instalments.get(number=1)
+    charged = loan.penalty_outstanding
+    repayment = repayment_record(
+        loan_id=loan.pk,
+        amount=first.principal_due + first.interest_due,
+        received_on=DUE,
+        idempotency_key="bounces",
+    )
+
+    repayment_reverse(
+        repayment_id=repayment.pk,
+        on=date(2027, 2, 23),
+        idempotency_key="bounced",
+        reason="bounced",
+    )
+
+    loan.refresh_from_db()
+    first.refresh_from_db()
+    assert loan.penalty_outstanding == charged
+    assert first.penalty_due == charged
+    assert first.paid_off_on is None
+    assert (loan.dpd, loan.status) == (8, "overdue")
+    assert account_balances()["1104"] == charged
+    assert_books_agree()
+
+
+def test_back_dated_repayment_before_a_later_one_replays_it(
+    in_tenant_a, assert_books_agree
+):
+    loan = _overdue_loan()
+    first = loan.instalments.get(number=1)
+    later = repayment_record(
+        loan_id=loan.pk,
+        amount=D("300.00"),
+        received_on=date(2027, 2, 22),
+        idempotency_key="later",
+    )
+
+    repayment_record(
+        loan_id=loan.pk,
+        amount=first.principal_due + first.interest_due,
+        received_on=DUE,
+        idempotency_key="earlier",
+    )
+
+    loan.refresh_from_db()
+    first.refresh_from_db()
+    later.refresh_from_db()
+    assert first.paid_off_on == DUE
+    assert first.penalty_due == first.penalty_paid
+    assert later.applications == 2
+    assert "1" not in later.allocation["instalments"]
+    assert loan.penalty_outstanding == 0
+    assert loan.dpd == 0
+    assert_books_agree()
+
+
+def test_voiding_again_for_the_same_repayment_changes_nothing(
+    in_tenant_a, assert_books_agree
+):
+    loan = _overdue_loan()
+    repayment = repayment_record(
+        loan_id=loan.pk,
+        amount=D("500.00"),
+        received_on=date(2027, 2, 19),
+        idempotency_key="partial",
+    )
+    loan.refresh_from_db()
+    penalty_before = loan.penalty_outstanding
+    instalment_penalty = loan.instalments.get(number=1).penalty_due
+
+    voided = penalty_relief_post(
+        loan, repayment, business_date=date(2027, 2, 23), later_paid={}
+    )
+
+    loan.refresh_from_db()
+    assert voided == 0
+    assert loan.penalty_outstanding == penalty_before
+    assert loan.instalments.get(number=1).penalty_due == instalment_penalty
+    assert JournalEntry.objects.filter(kind="penalty_relief").count() == 1
+    assert_books_agree()
