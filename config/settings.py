@@ -241,6 +241,10 @@ if _cache_url:
         raise ImproperlyConfigured(f"CACHE_URL: malformed ({exc})") from None
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if TESTING:
+    # Test runs on one machine may share a Redis: each counts its own
+    # sign-in failures and rate limits (keyed by its database's name).
+    CACHES["default"]["KEY_PREFIX"] = f"test-{DATABASES['default'].get('NAME', '')}"
 CACHES["default"]["KEY_FUNCTION"] = "django_tenants.cache.make_key"
 CACHES["default"]["REVERSE_KEY_FUNCTION"] = "django_tenants.cache.reverse_key"
 

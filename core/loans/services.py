@@ -369,9 +369,10 @@ def repayment_record(
     back-dated repayment is slotted in and later ones are replayed; the
     penalty the close charged from ``received_on`` on the principal it pays
     is voided first, once (ADR 0002); days past due are counted to the
-    business date, never to ``received_on``. A repeated key with the same data returns the first repayment. Raises
-    InvalidInput (bad value, ``received_on`` after the business date),
-    NotFound, Conflict for a loan that cannot take money or a reused key.
+    business date, never to ``received_on``. A repeated key with the same
+    data returns the first repayment. Raises InvalidInput (bad value,
+    ``received_on`` after the business date), NotFound, Conflict for a
+    loan that cannot take money or a reused key.
     """
     amount = requests.amount_check(amount)
     received_on = requests.date_check(received_on, "received_on")
