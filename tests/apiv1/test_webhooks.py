@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -259,7 +260,7 @@ def test_the_close_emits_loan_overdue_once_per_episode(tenant_a):
         event = OutboxEvent.objects.get(type="loan.overdue", payload__loan_id=loan.pk)
 
     assert (first, next_day, again) == (1, 1, 0)
-    assert event.payload["overdue_since"] == "2027-03-07"
+    assert event.payload["overdue_since"] == "2027-03-09"
 
 
 def test_a_new_loan_emits_loan_created(tenant_a):
@@ -308,3 +309,72 @@ def test_a_replayed_creation_does_not_hand_out_the_secret_again(api_a, tenant_a)
     with tenant_context(tenant_a):
         stored = IdempotencyRecord.objects.get(key="wh-1").response_body
     assert secret not in str(stored)
+
+
+def _overdue_events(loan):
+    return list(
+        OutboxEvent.objects.filter(type="loan.overdue", payload__loan_id=loan.pk)
+        .order_by("id")
+        .values_list("payload", flat=True)
+    )
+
+
+def test_settling_an_overdue_loan_emits_no_second_loan_overdue(tenant_a):
+    from datetime import date
+
+    from core.close.services import business_date_set, close_run
+    from core.loans.selectors import loan_settlement_quote
+    from core.loans.services import loan_settle_early
+    from tests.core.loans.factories import loan_active_make
+
+    with tenant_context(tenant_a):
+        loan = loan_active_make(contract_date=date(2027, 1, 15))
+        business_date_set(on=date(2027, 1, 15))
+        close_run(through=date(2027, 2, 18))  # instalment 1 due 2027-02-15
+        loan.refresh_from_db()
+        quote = loan_settlement_quote(loan, on=date(2027, 2, 19))
+
+        loan_settle_early(
+            loan_id=loan.pk,
+            on=date(2027, 2, 19),
+            amount=quote.total,
+            idempotency_key="settle-overdue",
+        )
+        loan.refresh_from_db()
+
+        assert loan.status == "closed"
+        assert [e.get("overdue_since") for e in _overdue_events(loan)] == ["2027-02-16"]
+
+
+def test_a_loan_overdue_again_after_a_cure_gets_one_new_loan_overdue(tenant_a):
+    from datetime import date
+
+    from core.close.services import business_date_set, close_run
+    from core.loans.models import Instalment
+    from core.loans.services import repayment_record
+    from tests.core.loans.factories import loan_active_make
+
+    with tenant_context(tenant_a):
+        loan = loan_active_make(contract_date=date(2027, 1, 15))
+        business_date_set(on=date(2027, 1, 15))
+        close_run(through=date(2027, 2, 18))
+        first = Instalment.objects.get(loan=loan, number=1)
+        late = first.principal_due + first.interest_due + first.fee_due
+
+        repayment_record(
+            loan_id=loan.pk,
+            amount=late + Decimal("300.00"),  # and the penalty and late fee
+            received_on=date(2027, 2, 19),
+            idempotency_key="cure",
+        )
+        loan.refresh_from_db()
+        cured = (loan.status, len(_overdue_events(loan)))
+        close_run(through=date(2027, 3, 17))  # instalment 2 due 2027-03-15
+        loan.refresh_from_db()
+
+        assert cured == ("active", 1)
+        assert loan.status == "overdue"
+        assert [e["overdue_since"] for e in _overdue_events(loan)] == [
+            "2027-02-16",
+            "2027-03-16",
+        ]
