@@ -505,3 +505,23 @@ def test_an_exponent_beyond_any_decimal_is_out_of_range(api_a, number):
 
     assert response.status_code == 400
     assert "out of range" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", ["/api/v1/borrowers/1", "/api/v1/nowhere", "/api/"])
+def test_an_unknown_host_is_a_400_in_the_error_shape(api_a, settings, debug, path):
+    settings.DEBUG = debug
+
+    response = api_a.client.get(path, headers={**api_a.headers, "Host": "evil.com"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "invalid_host"
+    assert response.json()["error"]["fields"] == {}
+
+
+def test_an_unknown_host_outside_the_api_keeps_djangos_page(client):
+    response = client.get("/console/", headers={"Host": "evil.com"})
+
+    assert response.status_code == 400
+    assert not response["Content-Type"].startswith("application/json")
