@@ -312,16 +312,33 @@ def loans_settle(request: HttpRequest, loan_id: int, payload: SettleIn) -> Statu
     default_key = f"loan:{loan_id}:settlement:{reversed_before}"
 
     def work() -> dict[str, Any]:
-        repayment = loan_settle_early(
-            loan_id=loan_id,
-            amount=payload.amount,
-            on=_today(payload.on),
-            idempotency_key=_service_key(request, default_key),
-            actor=key_actor(request),
-        )
+        try:
+            repayment = loan_settle_early(
+                loan_id=loan_id,
+                amount=payload.amount,
+                on=_today(payload.on),
+                idempotency_key=_service_key(request, default_key),
+                actor=key_actor(request),
+            )
+        except IdempotencyKeyReused:
+            if request.headers.get(HEADER, "").strip():
+                raise  # the caller's key, used for another request
+            # No key was sent: the loan's one settlement of this opening
+            # was for another amount or date, and the loan is closed.
+            raise _settled_conflict(loan_id, default_key) from None
         return {"repayment": repayment, "loan": loan_get(loan_id=loan_id)}
 
     return idempotent(request, 200, SettlementOut, work)
+
+
+def _settled_conflict(loan_id: int, key: str) -> Conflict:
+    loan = loan_get(loan_id=loan_id)
+    settled = loan.repayments.get(idempotency_key=key)
+    return Conflict(
+        f"loan {loan_id} is {loan.status}: it was settled on "
+        f"{settled.received_on} with {settled.amount}",
+        fields={"status": loan.status},
+    )
 
 
 @router.get(

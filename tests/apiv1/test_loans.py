@@ -245,3 +245,61 @@ def test_a_disbursement_retried_after_the_business_date_moved_returns_the_first(
 
     assert again.status_code == 200, again.content
     assert again.json()["instruction_id"] == first.json()["instruction_id"]
+
+
+def _settled(api, tenant) -> tuple[Loan, str]:
+    loan = _loan(tenant)
+    api.post(f"/loans/{loan.pk}/disburse", {})
+    total = api.get(f"/loans/{loan.pk}/settlement-quote").json()["total"]
+    settled = api.post(f"/loans/{loan.pk}/settle", {"amount": total})
+    assert settled.status_code == 200, settled.content
+    return loan, total
+
+
+def test_settling_a_settled_loan_again_without_a_key_is_a_conflict(api_a, tenant_a):
+    loan, total = _settled(api_a, tenant_a)
+
+    again = api_a.post(f"/loans/{loan.pk}/settle", {"amount": "20000.00"})
+
+    assert again.status_code == 409, again.content
+    error = again.json()["error"]
+    assert error["code"] == "conflict"
+    assert "closed" in error["message"]
+    assert "idempotency_key" not in error["fields"]
+
+
+def test_a_settlement_retried_without_a_key_returns_the_first(api_a, tenant_a):
+    loan, total = _settled(api_a, tenant_a)
+
+    again = api_a.post(f"/loans/{loan.pk}/settle", {"amount": total})
+
+    assert again.status_code == 200, again.content
+    assert again.json()["loan"]["status"] == "closed"
+
+
+def test_a_settlement_under_a_reused_key_for_another_amount_is_still_422(
+    api_a, tenant_a
+):
+    loan = _loan(tenant_a)
+    api_a.post(f"/loans/{loan.pk}/disburse", {})
+    total = api_a.get(f"/loans/{loan.pk}/settlement-quote").json()["total"]
+    api_a.post(
+        f"/loans/{loan.pk}/settle", {"amount": total}, **{"Idempotency-Key": "s"}
+    )
+
+    again = api_a.post(
+        f"/loans/{loan.pk}/settle", {"amount": "20000.00"}, **{"Idempotency-Key": "s"}
+    )
+
+    assert again.status_code == 422
+    assert again.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_a_repayment_without_a_key_on_a_settled_loan_is_a_conflict(api_a, tenant_a):
+    loan, _ = _settled(api_a, tenant_a)
+
+    again = api_a.post(f"/loans/{loan.pk}/repayments", {"amount": "100.00"})
+
+    assert again.status_code == 409, again.content
+    assert again.json()["error"]["code"] == "conflict"
+    assert "closed" in again.json()["error"]["message"]
