@@ -42,7 +42,7 @@ from apiv1.selectors import (
     loan_repayments,
     loan_statement,
 )
-from core.errors import Conflict, IdempotencyKeyReused, NotFound
+from core.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from core.loans.models import (
     Instalment,
     Loan,
@@ -281,12 +281,23 @@ def repayments_list(request: HttpRequest, loan_id: int) -> list[Any]:
     "/loans/{int:loan_id}/settlement-quote",
     response=responses(200, SettlementQuoteOut),
     summary="Quote early settlement on a date (interest to that date only)",
+    description=(
+        "`on` defaults to the lender's business date. A date after it is "
+        "refused (422 naming `on`), as `/settle` refuses it: the quote is what "
+        "settles the loan on that day, not a projection (penalty and interest "
+        "of days not yet closed are unknown)."
+    ),
 )
 def settlement_quote(
     request: HttpRequest, loan_id: int, on: Day | None = None
 ) -> dict[str, Any]:
     loan = loan_get(loan_id=loan_id)
-    quote = loan_settlement_quote(loan, on=_today(on))
+    business = _today(None)
+    if on is not None and on > business:
+        raise InvalidInput.for_field(
+            "on", f"is after the business date {business.isoformat()}"
+        )
+    quote = loan_settlement_quote(loan, on=on or business)
     return {
         "loan_id": loan.pk,
         **{

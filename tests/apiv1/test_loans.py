@@ -303,3 +303,27 @@ def test_a_repayment_without_a_key_on_a_settled_loan_is_a_conflict(api_a, tenant
     assert again.status_code == 409, again.content
     assert again.json()["error"]["code"] == "conflict"
     assert "closed" in again.json()["error"]["message"]
+
+
+def test_a_settlement_quote_after_the_business_date_is_refused_naming_on(
+    api_a, tenant_a
+):
+    from datetime import timedelta
+
+    from core.close.services import business_date_set
+
+    loan = _loan(tenant_a)
+    api_a.post(f"/loans/{loan.pk}/disburse", {})
+    with tenant_context(tenant_a):
+        loan.refresh_from_db()
+        business_date_set(on=loan.disbursed_on + timedelta(days=3))
+        tomorrow = loan.disbursed_on + timedelta(days=4)
+
+    quote = api_a.get(f"/loans/{loan.pk}/settlement-quote?on={tomorrow}")
+    settle = api_a.post(
+        f"/loans/{loan.pk}/settle", {"amount": "1.00", "on": str(tomorrow)}
+    )
+
+    assert quote.status_code == settle.status_code == 422, quote.content
+    assert "business date" in quote.json()["error"]["fields"]["on"]
+    assert "on" in settle.json()["error"]["fields"]
