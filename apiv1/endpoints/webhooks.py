@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
+from pydantic import Field
 
 from apiv1 import webhooks
 from apiv1.idempotency import idempotent
 from apiv1.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
+from apiv1.outbox import EVENT_TYPES
 from apiv1.pagination import ListQuery, paginate
 from apiv1.schemas import (
     DeliveryOut,
@@ -26,8 +28,13 @@ from core.errors import NotFound
 router = Router(tags=["webhooks"])
 
 
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+
+
 class EventFilters(ListQuery):
-    type: str | None = None
+    type: EventType | None = Field(
+        None, description=f"One of {', '.join(EVENT_TYPES)}."
+    )
 
 
 def _event_require(event_id: int) -> OutboxEvent:

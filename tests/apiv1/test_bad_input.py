@@ -525,3 +525,41 @@ def test_an_unknown_host_outside_the_api_keeps_djangos_page(client):
 
     assert response.status_code == 400
     assert not response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("/events?created_after=2030-01-01", "created_after"),
+        ("/loans?created_afer=2030-01-01T00:00:00Z", "created_afer"),
+        ("/products?status=active", "status"),
+        ("/loans/1?verbose=1", "verbose"),
+        ("/portfolio?as_of=2027-01-01", "as_of"),
+    ],
+)
+def test_an_unknown_query_parameter_is_refused_naming_it(api_a, path, name):
+    response = api_a.get(path)
+
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["code"] == "invalid_input"
+    assert name in response.json()["error"]["fields"]
+
+
+def test_an_unknown_query_parameter_on_a_post_is_refused(api_a):
+    response = api_a.post("/loans/quote?dry_run=1", {"product_code": "x"})
+
+    assert response.status_code == 422
+    assert "dry_run" in response.json()["error"]["fields"]
+
+
+def test_known_query_parameters_still_work(api_a):
+    response = api_a.get("/events?limit=5&type=loan.created")
+
+    assert response.status_code == 200, response.content
+
+
+def test_an_unknown_event_type_is_refused_listing_the_known_ones(api_a):
+    response = api_a.get("/events?type=bogus")
+
+    assert response.status_code == 422
+    assert "loan.overdue" in response.json()["error"]["fields"]["type"]
