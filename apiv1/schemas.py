@@ -459,7 +459,10 @@ class EventOut(Schema):
 class DeliveryOut(Schema):
     id: int
     endpoint_id: int
-    attempt: int
+    attempt: int = Field(
+        description="1, 2, ... in the retry chain; a replay counts replays alone."
+    )
+    replay: bool = Field(description="A manual replay: no retry follows it.")
     status_code: int | None
     duration_ms: int
     error: str

@@ -171,10 +171,55 @@ def test_an_event_is_replayed_on_request(api_a, tenant_a, sent, monkeypatch):
     deliveries = api_a.get(f"/events/{event.pk}/deliveries").json()
 
     assert replayed.status_code == 202, replayed.content
-    assert [(d["attempt"], d["succeeded"]) for d in deliveries] == [
-        (2, True),
-        (1, False),
+    assert [(d["attempt"], d["replay"], d["succeeded"]) for d in deliveries] == [
+        (1, True, True),
+        (1, False, False),
     ]
+
+
+def test_a_failed_replay_schedules_nothing_and_says_so(
+    api_a, tenant_a, sent, monkeypatch
+):
+    _endpoint(api_a)
+    event = _event(tenant_a, loan_id=6)
+    receiver = Receiver(500, 500)
+    monkeypatch.setattr(webhooks, "http_client", receiver.client)
+    with tenant_context(tenant_a):
+        tasks.outbox_dispatch(event.pk)
+    retries_before = len(sent)
+
+    api_a.post(f"/events/{event.pk}/replay")
+    replay, first = api_a.get(f"/events/{event.pk}/deliveries").json()
+
+    assert len(sent) == retries_before == 1  # only the chain's retry of attempt 1
+    assert (first["attempt"], first["replay"]) == (1, False)
+    assert first["next_attempt_at"] is not None
+    assert (replay["attempt"], replay["replay"]) == (1, True)
+    assert replay["next_attempt_at"] is None
+
+
+def test_events_take_the_id_webhook_bodies_carry(api_a, tenant_a, sent):
+    _endpoint(api_a)
+    event = _event(tenant_a, loan_id=7)
+
+    read = api_a.get(f"/events/evt_{event.pk}")
+    plain = api_a.get(f"/events/{event.pk}")
+    deliveries = api_a.get(f"/events/evt_{event.pk}/deliveries")
+    replayed = api_a.post(f"/events/evt_{event.pk}/replay")
+
+    assert read.status_code == plain.status_code == 200, read.content
+    assert read.json()["id"] == event.pk
+    assert deliveries.status_code == 200
+    assert replayed.status_code == 202
+    assert replayed.json()["event_id"] == event.pk
+
+
+@pytest.mark.parametrize("event_id", ["evt_", "evt_x", "ev_1", "0", "evt_0", "1" * 30])
+def test_a_malformed_event_id_is_404(api_a, event_id):
+    response = api_a.get(f"/events/{event_id}/deliveries")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
 
 
 def test_an_event_is_dispatched_once_and_only_to_subscribers(
