@@ -563,3 +563,20 @@ def test_an_unknown_event_type_is_refused_listing_the_known_ones(api_a):
 
     assert response.status_code == 422
     assert "loan.overdue" in response.json()["error"]["fields"]["type"]
+
+
+@pytest.mark.parametrize("field", ["name", "mobile", "city", "province", "address"])
+def test_a_borrower_text_field_takes_no_null_and_the_schema_says_so(
+    api_a, client, field
+):
+    from tests.apiv1.factories import borrower_body
+
+    borrower = api_a.post("/borrowers", borrower_body()).json()
+    document = client.get("/api/v1/openapi.json").json()
+    patch = document["components"]["schemas"]["BorrowerPatch"]["properties"][field]
+
+    response = api_a.patch(f"/borrowers/{borrower['id']}", {field: None})
+
+    assert response.status_code == 422
+    assert field in response.json()["error"]["fields"]
+    assert "anyOf" not in patch and patch.get("type") == "string"
