@@ -264,21 +264,25 @@ class BorrowerIn(In):
     employment_years: Annotated[int, Strict(), Field(ge=0, le=70)] | None = None
 
 
+ABSENT: Any = None
+
+
 class BorrowerPatch(In):
     """Fields to change; a field left out is kept. Text fields take no null
     (send "" to clear one that may be empty); null clears ``bank_card``,
     ``monthly_income`` and ``employment_years``."""
 
-    # Optional but not nullable: the default is never validated, an explicit
-    # null is refused (the OpenAPI document says so).
-    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(default=None)
-    mobile: Annotated[str, Field(min_length=1, max_length=20)] = Field(default=None)
+    # Optional but not nullable: the default (ABSENT, None typed as Any) is
+    # never validated, an explicit null is refused (the OpenAPI document
+    # says so), and exclude_unset leaves a field not sent out of the changes.
+    name: Annotated[str, Field(min_length=1, max_length=200)] = ABSENT
+    mobile: Annotated[str, Field(min_length=1, max_length=20)] = ABSENT
     bank_card: Annotated[str, Field(max_length=30)] | None = None
-    province: Annotated[str, Field(max_length=40)] = Field(default=None)
-    city: Annotated[str, Field(max_length=60)] = Field(default=None)
-    address: Annotated[str, Field(max_length=300)] = Field(default=None)
+    province: Annotated[str, Field(max_length=40)] = ABSENT
+    city: Annotated[str, Field(max_length=60)] = ABSENT
+    address: Annotated[str, Field(max_length=300)] = ABSENT
     monthly_income: MoneyOrZero | None = None
-    employer: Text = Field(default=None)
+    employer: Text = ABSENT
     employment_years: Annotated[int, Strict(), Field(ge=0, le=70)] | None = None
 
 
