@@ -423,3 +423,42 @@ def test_a_loan_overdue_again_after_a_cure_gets_one_new_loan_overdue(tenant_a):
             "2027-02-16",
             "2027-03-16",
         ]
+
+
+def test_the_upgrade_rekeys_an_open_episodes_event_so_the_close_adds_none(
+    tenant_a,
+):
+    import importlib
+    from datetime import date
+
+    from django.db import connection
+
+    from apiv1.outbox import loan_overdue_events_emit
+    from core.loans.models import Loan
+    from tests.apiv1.factories import loan_approved_make
+
+    backfill = importlib.import_module(
+        "core.loans.migrations.0005_loan_overdue_since"
+    ).BACKFILL
+    rekey = importlib.import_module(
+        "apiv1.migrations.0005_loan_overdue_episode_keys"
+    ).REKEY
+    with tenant_context(tenant_a):
+        loan = loan_approved_make()
+        oldest_due = loan.instalments.order_by("due_date").first().due_date
+        Loan.objects.filter(pk=loan.pk).update(status="overdue", dpd=3)
+        legacy_day = date.fromordinal(oldest_due.toordinal() - 1)
+        event_emit(
+            "loan.overdue",
+            {"loan_id": loan.pk},
+            dedupe_key=f"loan.overdue:{loan.pk}:{legacy_day.isoformat()}",
+        )
+
+        with connection.cursor() as cursor:
+            cursor.execute(backfill)
+            cursor.execute(rekey)
+        loan.refresh_from_db()
+        written = loan_overdue_events_emit(day=oldest_due)
+
+    assert loan.overdue_since == date.fromordinal(oldest_due.toordinal() + 1)
+    assert written == 0
