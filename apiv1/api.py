@@ -18,6 +18,7 @@ from apiv1.endpoints import (
 )
 from apiv1.errors import exception_handlers_install
 from apiv1.parser import StrictJsonParser
+from apiv1.querystrict import query_strict_install
 
 DESCRIPTION = """Jinqiao lending core, one lender per API key.
 
@@ -67,4 +68,5 @@ api = JinqiaoAPI(
 exception_handlers_install(api)
 
 for module in (products, borrowers, applications, loans, portfolio, webhooks):
+    query_strict_install(module.router)
     api.add_router("", module.router)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
@@ -209,3 +209,34 @@ def _method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
     if allowed:
         shaped["Allow"] = allowed
     return shaped
+
+
+class BadRequestMiddleware:
+    """Answer an API path's 400s from outside ninja in the one error shape.
+
+    An unknown Host header raises DisallowedHost in the first middleware
+    that reads the host (tenant routing), and Django answers its HTML page,
+    or with DEBUG on its debug page, which no handler400 replaces. This
+    middleware reads the host first, before tenant routing, and reshapes
+    any other non-JSON 400 an API path gets. API paths only.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        try:
+            request.get_host()
+        except DisallowedHost:
+            logger.warning("refused an API call for an unknown host")
+            return error_response(
+                400, "invalid_host", "the Host header names no host this API serves"
+            )
+        response = self.get_response(request)
+        if response.status_code != 400 or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return response
+        return error_response(400, "bad_request", "the request could not be read")

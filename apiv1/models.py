@@ -72,7 +72,11 @@ class WebhookDelivery(models.Model):
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
+    # The regular chain numbers its attempts 1, 2, ...; a manual replay
+    # (replay=True) numbers replays of the event to the endpoint on their
+    # own and schedules nothing after it.
     attempt = models.PositiveSmallIntegerField()
+    replay = models.BooleanField(default=False, db_default=False)
     status_code = models.PositiveSmallIntegerField(null=True)
     duration_ms = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)
@@ -85,7 +89,8 @@ class WebhookDelivery(models.Model):
         indexes = [models.Index(fields=["event", "endpoint"])]
 
     def __str__(self) -> str:
-        return f"delivery {self.event_id}->{self.endpoint_id} #{self.attempt}"
+        kind = "replay" if self.replay else "attempt"
+        return f"delivery {self.event_id}->{self.endpoint_id} {kind} #{self.attempt}"
 
 
 class ApplicationBatch(models.Model):

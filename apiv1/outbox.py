@@ -73,13 +73,19 @@ SELECT 'loan.overdue',
            'loan_id', l.id, 'borrower_id', l.borrower_id, 'status', l.status,
            'principal', l.principal::text,
            'principal_outstanding', l.principal_outstanding::text,
-           'dpd', l.dpd, 'overdue_since', (%(day)s::date - l.dpd)::text),
-       'loan.overdue:' || l.id || ':' || (%(day)s::date - l.dpd)::text,
+           'dpd', l.dpd, 'overdue_since', s.since::text),
+       'loan.overdue:' || l.id || ':' || s.since::text,
        now()
-FROM loans_loan l
+FROM loans_loan l,
+     LATERAL (SELECT coalesce(l.overdue_since, %(day)s::date + 2 - l.dpd) AS since) s
 WHERE l.status = 'overdue' AND l.dpd > 0
 ON CONFLICT (dedupe_key) DO NOTHING
 """
+
+
+def loan_overdue_key(loan_id: int, overdue_since: date) -> str:
+    """Return the dedupe key of a loan's overdue episode (one event each)."""
+    return f"loan.overdue:{loan_id}:{overdue_since.isoformat()}"
 
 
 def loan_overdue_events_emit(*, day: date) -> int:
@@ -87,8 +93,10 @@ def loan_overdue_events_emit(*, day: date) -> int:
 
     For the daily close, which moves loans to overdue in SQL (no post_save):
     call it inside the close's transaction after ageing. An episode is
-    keyed by the day it started (``day - dpd``), so re-running a close or
-    a loan staying overdue emits nothing new. Returns the events written;
+    keyed by the loan's ``overdue_since`` (the business date it began), as
+    ``apiv1.receivers`` keys the other paths' events, so re-running
+    a close, a loan staying overdue or another path noticing the same
+    episode emits nothing new. Returns the events written;
     ``outbox_sweep`` (beat) queues their delivery.
     """
     with connection.cursor() as cursor:

@@ -8,16 +8,19 @@ close) made it. Each event is deduplicated by its key.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django.utils import timezone
 
 from apiv1.models import OutboxEvent
-from apiv1.outbox import dispatch_after_commit, event_emit, loan_overdue_events_emit
+from apiv1.outbox import (
+    dispatch_after_commit,
+    event_emit,
+    loan_overdue_events_emit,
+    loan_overdue_key,
+)
 from core.close.services import day_closed
 from core.inserts import unsaved
 from core.loans.models import Loan, LoanStatus, Repayment, RepaymentKind
@@ -54,14 +57,15 @@ def loan_saved(sender: Any, instance: Loan, created: bool, **kwargs: Any) -> Non
             {**loan_payload(instance), "disbursed_on": str(instance.disbursed_on)},
             dedupe_key=f"loan.disbursed:{instance.pk}",
         )
-    elif instance.status == LoanStatus.OVERDUE:
-        # One event per overdue episode, keyed by the day it started (as
-        # outbox.loan_overdue_events_emit keys the daily close's).
-        started = timezone.localdate() - timedelta(days=instance.dpd)
+    elif instance.status == LoanStatus.OVERDUE and instance.overdue_since:
+        # One event per overdue episode, keyed by the day it began (as
+        # outbox.loan_overdue_events_emit keys the daily close's): a save
+        # during a repayment of an overdue loan finds it emitted already.
+        since = instance.overdue_since
         event_emit(
             "loan.overdue",
-            loan_payload(instance),
-            dedupe_key=f"loan.overdue:{instance.pk}:{started.isoformat()}",
+            {**loan_payload(instance), "overdue_since": since.isoformat()},
+            dedupe_key=loan_overdue_key(instance.pk, since),
         )
     elif instance.status == LoanStatus.CLOSED:
         event_emit(

@@ -24,6 +24,7 @@ from pydantic import (
     PlainValidator,
     Strict,
     WithJsonSchema,
+    model_validator,
 )
 
 CENT = Decimal("0.01")
@@ -183,6 +184,35 @@ class Accepted(Schema):
 # ------------------------------------------------------------------ products
 
 
+class FeeOut(BaseModel):
+    """A product fee: a fixed fee has an ``amount``, a percentage fee a ``rate``."""
+
+    name: str
+    kind: str = Field(description="fixed (an amount in CNY) or percent")
+    when: str = Field(description="upfront, per_instalment or late")
+    amount: MoneyOut | None = Field(description="CNY, for a fixed fee; else null")
+    rate: RateOut | None = Field(
+        description="share of the contract principal, for a percent fee "
+        "(0.003000 = 0.3%); else null"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_stored(cls, data: Any) -> Any:
+        """Split the stored ``amount`` (CNY or a share) by the fee's kind."""
+        if not isinstance(data, dict) or "rate" in data:
+            return data
+        fixed = data.get("kind") == "fixed"
+        value = Decimal(str(data.get("amount", "0")))
+        return {
+            "name": data.get("name", ""),
+            "kind": data.get("kind"),
+            "when": data.get("when"),
+            "amount": value if fixed else None,
+            "rate": None if fixed else value,
+        }
+
+
 class ProductVersionOut(Schema):
     version: int
     status: str
@@ -196,7 +226,7 @@ class ProductVersionOut(Schema):
     annual_rate: RateOut
     day_count: str
     rounding: str
-    fees: list[dict[str, Any]]
+    fees: list[FeeOut]
     penalty_rate: RateOut
     grace_days: int
     worst_case_apr: RateOut | None
@@ -243,15 +273,25 @@ class BorrowerIn(In):
     employment_years: Annotated[int, Strict(), Field(ge=0, le=70)] | None = None
 
 
+ABSENT: Any = None
+
+
 class BorrowerPatch(In):
-    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    mobile: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+    """Fields to change; a field left out is kept. Text fields take no null
+    (send "" to clear one that may be empty); null clears ``bank_card``,
+    ``monthly_income`` and ``employment_years``."""
+
+    # Optional but not nullable: the default (ABSENT, None typed as Any) is
+    # never validated, an explicit null is refused (the OpenAPI document
+    # says so), and exclude_unset leaves a field not sent out of the changes.
+    name: Annotated[str, Field(min_length=1, max_length=200)] = ABSENT
+    mobile: Annotated[str, Field(min_length=1, max_length=20)] = ABSENT
     bank_card: Annotated[str, Field(max_length=30)] | None = None
-    province: Annotated[str, Field(max_length=40)] | None = None
-    city: Annotated[str, Field(max_length=60)] | None = None
-    address: Annotated[str, Field(max_length=300)] | None = None
+    province: Annotated[str, Field(max_length=40)] = ABSENT
+    city: Annotated[str, Field(max_length=60)] = ABSENT
+    address: Annotated[str, Field(max_length=300)] = ABSENT
     monthly_income: MoneyOrZero | None = None
-    employer: Text | None = None
+    employer: Text = ABSENT
     employment_years: Annotated[int, Strict(), Field(ge=0, le=70)] | None = None
 
 
@@ -468,7 +508,10 @@ class EventOut(Schema):
 class DeliveryOut(Schema):
     id: int
     endpoint_id: int
-    attempt: int
+    attempt: int = Field(
+        description="1, 2, ... in the retry chain; a replay counts replays alone."
+    )
+    replay: bool = Field(description="A manual replay: no retry follows it.")
     status_code: int | None
     duration_ms: int
     error: str

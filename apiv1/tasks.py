@@ -49,7 +49,9 @@ def webhook_deliver(
     endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id, active=True).first()
     if event is None or endpoint is None:
         return False
-    delivery = webhooks.webhook_attempt(event=event, endpoint=endpoint, attempt=attempt)
+    delivery = webhooks.webhook_attempt(
+        event=event, endpoint=endpoint, attempt=attempt, replay=replay
+    )
     delay = webhooks.retry_delay(attempt)
     if not delivery.succeeded and delay is not None and not replay:
         webhook_deliver.apply_async(

@@ -170,9 +170,14 @@ def webhook_attempt(
     event: OutboxEvent,
     endpoint: WebhookEndpoint,
     attempt: int,
+    replay: bool = False,
     client: httpx.Client | None = None,
 ) -> WebhookDelivery:
-    """POST the event once and log the attempt; set when to try again."""
+    """POST the event once and log the attempt; set when to try again.
+
+    A replay is logged as one (``replay``), with no next attempt: nothing
+    is scheduled after it.
+    """
     body = event_body(event)
     headers = {
         "Content-Type": "application/json",
@@ -193,11 +198,12 @@ def webhook_attempt(
     except InvalidInput as exc:
         error = f"refused: {exc.fields.get('url', exc)}"[:300]
     succeeded = status is not None and 200 <= status < 300
-    delay = None if succeeded else retry_delay(attempt)
+    delay = None if succeeded or replay else retry_delay(attempt)
     delivery = WebhookDelivery.objects.create(
         event=event,
         endpoint=endpoint,
         attempt=attempt,
+        replay=replay,
         status_code=status,
         duration_ms=int((time.perf_counter() - started) * 1000),
         error=error or ("" if succeeded else f"HTTP {status}"),
@@ -205,7 +211,8 @@ def webhook_attempt(
         next_attempt_at=timezone.now() + timedelta(seconds=delay) if delay else None,
     )
     logger.info(
-        "webhook attempt %s %s",
+        "webhook %s %s %s",
+        "replay" if replay else "attempt",
         attempt,
         "succeeded" if succeeded else "failed",
         extra={"tenant": connection.schema_name, "event_id": event.pk},  # type: ignore[attr-defined]
@@ -213,14 +220,18 @@ def webhook_attempt(
     return delivery
 
 
-def next_attempt_number(event: OutboxEvent, endpoint: WebhookEndpoint) -> int:
-    last = (
-        WebhookDelivery.objects.filter(event=event, endpoint=endpoint)
-        .order_by("-attempt")
-        .values_list("attempt", flat=True)
-        .first()
+def next_replay_number(event: OutboxEvent, endpoint: WebhookEndpoint) -> int:
+    """Return the number of the next replay of ``event`` to ``endpoint``.
+
+    Replays are numbered on their own, apart from the regular attempts,
+    whose chain may still be retrying.
+    """
+    return (
+        WebhookDelivery.objects.filter(
+            event=event, endpoint=endpoint, replay=True
+        ).count()
+        + 1
     )
-    return (last or 0) + 1
 
 
 def event_replay(*, event_id: int) -> list[int]:
@@ -233,6 +244,6 @@ def event_replay(*, event_id: int) -> list[int]:
     endpoints = endpoints_for(event)
     for endpoint in endpoints:
         webhook_deliver.delay(
-            event.pk, endpoint.pk, next_attempt_number(event, endpoint), True
+            event.pk, endpoint.pk, next_replay_number(event, endpoint), True
         )
     return [e.pk for e in endpoints]

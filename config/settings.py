@@ -190,6 +190,8 @@ API_USAGE_FLUSH_THREAD = not TESTING
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.HealthMiddleware",
+    # Before tenant routing reads the host: an API path's 400 as JSON.
+    "apiv1.errors.BadRequestMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # BROWSER_MIDDLEWARE for every path but the API's, which serves no

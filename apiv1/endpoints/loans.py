@@ -42,7 +42,7 @@ from apiv1.selectors import (
     loan_repayments,
     loan_statement,
 )
-from core.errors import Conflict, IdempotencyKeyReused, NotFound
+from core.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from core.loans.models import (
     Instalment,
     Loan,
@@ -281,12 +281,23 @@ def repayments_list(request: HttpRequest, loan_id: int) -> list[Any]:
     "/loans/{int:loan_id}/settlement-quote",
     response=responses(200, SettlementQuoteOut),
     summary="Quote early settlement on a date (interest to that date only)",
+    description=(
+        "`on` defaults to the lender's business date. A date after it is "
+        "refused (422 naming `on`), as `/settle` refuses it: the quote is what "
+        "settles the loan on that day, not a projection (penalty and interest "
+        "of days not yet closed are unknown)."
+    ),
 )
 def settlement_quote(
     request: HttpRequest, loan_id: int, on: Day | None = None
 ) -> dict[str, Any]:
     loan = loan_get(loan_id=loan_id)
-    quote = loan_settlement_quote(loan, on=_today(on))
+    business = _today(None)
+    if on is not None and on > business:
+        raise InvalidInput.for_field(
+            "on", f"is after the business date {business.isoformat()}"
+        )
+    quote = loan_settlement_quote(loan, on=on or business)
     return {
         "loan_id": loan.pk,
         **{
@@ -312,16 +323,33 @@ def loans_settle(request: HttpRequest, loan_id: int, payload: SettleIn) -> Statu
     default_key = f"loan:{loan_id}:settlement:{reversed_before}"
 
     def work() -> dict[str, Any]:
-        repayment = loan_settle_early(
-            loan_id=loan_id,
-            amount=payload.amount,
-            on=_today(payload.on),
-            idempotency_key=_service_key(request, default_key),
-            actor=key_actor(request),
-        )
+        try:
+            repayment = loan_settle_early(
+                loan_id=loan_id,
+                amount=payload.amount,
+                on=_today(payload.on),
+                idempotency_key=_service_key(request, default_key),
+                actor=key_actor(request),
+            )
+        except IdempotencyKeyReused:
+            if request.headers.get(HEADER, "").strip():
+                raise  # the caller's key, used for another request
+            # No key was sent: the loan's one settlement of this opening
+            # was for another amount or date, and the loan is closed.
+            raise _settled_conflict(loan_id, default_key) from None
         return {"repayment": repayment, "loan": loan_get(loan_id=loan_id)}
 
     return idempotent(request, 200, SettlementOut, work)
+
+
+def _settled_conflict(loan_id: int, key: str) -> Conflict:
+    loan = loan_get(loan_id=loan_id)
+    settled = loan.repayments.get(idempotency_key=key)
+    return Conflict(
+        f"loan {loan_id} is {loan.status}: it was settled on "
+        f"{settled.received_on} with {settled.amount}",
+        fields={"status": loan.status},
+    )
 
 
 @router.get(

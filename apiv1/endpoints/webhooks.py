@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
+from pydantic import Field
 
 from apiv1 import webhooks
 from apiv1.idempotency import idempotent
 from apiv1.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
+from apiv1.outbox import EVENT_TYPES
 from apiv1.pagination import ListQuery, paginate
 from apiv1.schemas import (
     DeliveryOut,
@@ -26,15 +29,36 @@ from core.errors import NotFound
 router = Router(tags=["webhooks"])
 
 
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+
+
 class EventFilters(ListQuery):
-    type: str | None = None
+    type: EventType | None = Field(
+        None, description=f"One of {', '.join(EVENT_TYPES)}."
+    )
 
 
-def _event_require(event_id: int) -> OutboxEvent:
-    event = OutboxEvent.objects.filter(pk=event_id).first()
+# An event's id as the log lists it (1914) or as webhook bodies carry it
+# (evt_1914).
+_EVENT_ID = re.compile(r"(?:evt_)?([1-9][0-9]{0,17})")
+EVENT_ID_DESCRIPTION = (
+    "The event's id, `1914`, or as webhook bodies carry it, `evt_1914`."
+)
+
+
+def _event_require(event_id: str) -> OutboxEvent:
+    match = _EVENT_ID.fullmatch(event_id)
+    event = OutboxEvent.objects.filter(pk=int(match[1])).first() if match else None
     if event is None:
-        raise NotFound(f"event {event_id} does not exist")
+        raise NotFound(f"event {_shown(event_id)} does not exist")
     return event
+
+
+def _shown(event_id: str) -> str:
+    return event_id if len(event_id) <= 30 else f"{event_id[:30]}..."
+
+
+EventId = Annotated[str, Path(description=EVENT_ID_DESCRIPTION, max_length=40)]
 
 
 @router.post(
@@ -81,26 +105,35 @@ def events_list(request: HttpRequest, query: Query[EventFilters]) -> dict[str, A
 
 
 @router.get(
-    "/events/{int:event_id}/deliveries",
-    response=responses(200, list[DeliveryOut]),
-    summary="List an event's delivery attempts, newest first",
+    "/events/{event_id}",
+    response=responses(200, EventOut),
+    summary="Get an event (`1914` or `evt_1914`)",
 )
-def deliveries_list(request: HttpRequest, event_id: int) -> list[WebhookDelivery]:
+def events_get(request: HttpRequest, event_id: EventId) -> OutboxEvent:
+    return _event_require(event_id)
+
+
+@router.get(
+    "/events/{event_id}/deliveries",
+    response=responses(200, list[DeliveryOut]),
+    summary="List an event's delivery attempts and replays, newest first",
+)
+def deliveries_list(request: HttpRequest, event_id: EventId) -> list[WebhookDelivery]:
     event = _event_require(event_id)
     return list(event.deliveries.order_by("-id")[:100])
 
 
 @router.post(
-    "/events/{int:event_id}/replay",
+    "/events/{event_id}/replay",
     response=responses(202, ReplayOut),
-    summary="Deliver an event again to every subscribed endpoint",
+    summary="Deliver an event again, once, to every subscribed endpoint",
 )
-def events_replay(request: HttpRequest, event_id: int) -> Status[Any]:
-    _event_require(event_id)
+def events_replay(request: HttpRequest, event_id: EventId) -> Status[Any]:
+    event = _event_require(event_id)
     return Status(
         202,
         {
-            "event_id": event_id,
-            "endpoint_ids": webhooks.event_replay(event_id=event_id),
+            "event_id": event.pk,
+            "endpoint_ids": webhooks.event_replay(event_id=event.pk),
         },
     )

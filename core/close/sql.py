@@ -151,6 +151,8 @@ WITH oldest AS (
         interest_accrued_unpaid = l.interest_accrued_unpaid + b.interest,
         last_accrual_date = %(day)s,
         dpd = b.dpd,
+        overdue_since = CASE WHEN b.dpd > 0
+            THEN coalesce(l.overdue_since, %(next_day)s) END,
         bucket = {_BUCKET.format(d="b.dpd")},
         classification = b.tier,
         status = CASE WHEN b.dpd > 0 THEN 'overdue' ELSE 'active' END,

@@ -33,6 +33,18 @@ def days_past_due(oldest_unpaid_due: date | None, as_of: date) -> int:
     return max((as_of - oldest_unpaid_due).days, 0)
 
 
+def overdue_since_for(current: date | None, dpd: int, today: date) -> date | None:
+    """Return the business date the loan's overdue episode began, or None.
+
+    An episode under way keeps its start (a payment of the oldest
+    instalment while a later one is late does not begin another); a loan
+    brought current ends it, and one late again begins a new one ``today``.
+    """
+    if not dpd:
+        return None
+    return current or today
+
+
 def bucket_for(dpd: int) -> str:
     for upper, name in BUCKETS:
         if dpd <= upper:

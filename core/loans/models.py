@@ -94,6 +94,9 @@ class Loan(models.Model):
     recovered_amount = _money()
 
     dpd = models.PositiveIntegerField(default=0)
+    # The business date the current overdue episode began (None while the
+    # loan is current); it keys the episode's one loan.overdue event.
+    overdue_since = models.DateField(null=True, blank=True)
     bucket = models.CharField(max_length=6, default="0")
     classification = models.CharField(
         max_length=16, choices=Classification.choices, default=Classification.NORMAL

@@ -25,7 +25,12 @@ from core.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from core.ledger.models import JournalEntry
 from core.ledger.services import Line, journal_post, journal_reverse
 from core.loans import requests
-from core.loans.aging import bucket_for, classification_for, days_past_due
+from core.loans.aging import (
+    bucket_for,
+    classification_for,
+    days_past_due,
+    overdue_since_for,
+)
 from core.loans.application import allocation_apply, allocation_undo, signed_line
 from core.loans.channels import PaymentChannel, SandboxChannel
 from core.loans.models import (
@@ -524,13 +529,16 @@ def _aging_refresh(loan: Loan) -> None:
     if loan.status not in OPEN_STATUSES:
         return
     oldest = unpaid.order_by("due_date").values_list("due_date", flat=True).first()
-    loan.dpd = days_past_due(oldest, business_date_current())
+    today = business_date_current()
+    loan.dpd = days_past_due(oldest, today)
+    loan.overdue_since = overdue_since_for(loan.overdue_since, loan.dpd, today)
     loan.bucket = bucket_for(loan.dpd)
     loan.status = LoanStatus.OVERDUE if loan.dpd else LoanStatus.ACTIVE
     loan.classification = classification_for(loan.dpd)
     loan.save(
         update_fields=[
             "dpd",
+            "overdue_since",
             "bucket",
             "status",
             "closed_on",

@@ -11,6 +11,8 @@ USCCs, mobile numbers and 15-19 digit runs (bank cards, old ID numbers), and
 also masks exception text, stack text and string values passed in
 ``extra``. It over-masks on purpose: any 15-19 digit run is treated as a
 card or ID, so identifiers we log must not be bare integers of that length.
+Digits that belong to a decimal number (``1.3403234567890036``) are left
+alone.
 """
 
 from __future__ import annotations
@@ -22,13 +24,20 @@ from core.pii.masking import mask_middle, mask_phone
 
 _USCC_CHAR = "[0-9A-HJ-NP-RTUW-Y]"
 
+# A run of digits that is part of a decimal number is no identifier: the
+# fraction of Celery's "succeeded in 1.3403234567890036s" (after a digit
+# and a point) or the whole part of 12345678901234567.5 (before a point
+# and a digit). A point after a letter ("No.110105...") still masks.
+_START = r"(?<![0-9])(?<![0-9]\.)"
+_END = r"(?![0-9])(?!\.[0-9])"
+
 _PERSONAL_DATA = re.compile(
-    r"(?<![0-9])(?P<spaced_id>\d{6}[ -]\d{8}[ -]\d{3}[0-9Xx])(?![0-9])"
-    r"|(?<![0-9])(?P<spaced_card>\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?)(?![0-9])"
-    rf"|(?<![0-9A-Za-z])(?P<uscc>{_USCC_CHAR}{{2}}\d{{6}}{_USCC_CHAR}{{10}})"
+    rf"{_START}(?P<spaced_id>\d{{6}}[ -]\d{{8}}[ -]\d{{3}}[0-9Xx]){_END}"
+    rf"|{_START}(?P<spaced_card>\d{{4}}(?:[ -]\d{{4}}){{3}}(?:[ -]\d{{1,3}})?){_END}"
+    rf"|(?<![0-9A-Za-z])(?<![0-9]\.)(?P<uscc>{_USCC_CHAR}{{2}}\d{{6}}{_USCC_CHAR}{{10}})"
     r"(?![0-9A-Za-z])"
-    r"|(?<![0-9])(?P<long_run>\d{17}[Xx]|\d{15,19})(?![0-9])"
-    r"|(?<![0-9])(?P<mobile>(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2})(?![0-9])"
+    rf"|{_START}(?P<long_run>\d{{17}}[Xx]|\d{{15,19}}){_END}"
+    rf"|{_START}(?P<mobile>(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{{4}}){{2}}){_END}"
 )
 # Every pattern above contains five digits in a row or two 4-digit groups;
 # most log lines have neither, and this test is far cheaper than the above.

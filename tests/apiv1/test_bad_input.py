@@ -505,3 +505,78 @@ def test_an_exponent_beyond_any_decimal_is_out_of_range(api_a, number):
 
     assert response.status_code == 400
     assert "out of range" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", ["/api/v1/borrowers/1", "/api/v1/nowhere", "/api/"])
+def test_an_unknown_host_is_a_400_in_the_error_shape(api_a, settings, debug, path):
+    settings.DEBUG = debug
+
+    response = api_a.client.get(path, headers={**api_a.headers, "Host": "evil.com"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "invalid_host"
+    assert response.json()["error"]["fields"] == {}
+
+
+def test_an_unknown_host_outside_the_api_keeps_djangos_page(client):
+    response = client.get("/console/", headers={"Host": "evil.com"})
+
+    assert response.status_code == 400
+    assert not response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("/events?created_after=2030-01-01", "created_after"),
+        ("/loans?created_afer=2030-01-01T00:00:00Z", "created_afer"),
+        ("/products?status=active", "status"),
+        ("/loans/1?verbose=1", "verbose"),
+        ("/portfolio?as_of=2027-01-01", "as_of"),
+    ],
+)
+def test_an_unknown_query_parameter_is_refused_naming_it(api_a, path, name):
+    response = api_a.get(path)
+
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["code"] == "invalid_input"
+    assert name in response.json()["error"]["fields"]
+
+
+def test_an_unknown_query_parameter_on_a_post_is_refused(api_a):
+    response = api_a.post("/loans/quote?dry_run=1", {"product_code": "x"})
+
+    assert response.status_code == 422
+    assert "dry_run" in response.json()["error"]["fields"]
+
+
+def test_known_query_parameters_still_work(api_a):
+    response = api_a.get("/events?limit=5&type=loan.created")
+
+    assert response.status_code == 200, response.content
+
+
+def test_an_unknown_event_type_is_refused_listing_the_known_ones(api_a):
+    response = api_a.get("/events?type=bogus")
+
+    assert response.status_code == 422
+    assert "loan.overdue" in response.json()["error"]["fields"]["type"]
+
+
+@pytest.mark.parametrize("field", ["name", "mobile", "city", "province", "address"])
+def test_a_borrower_text_field_takes_no_null_and_the_schema_says_so(
+    api_a, client, field
+):
+    from tests.apiv1.factories import borrower_body
+
+    borrower = api_a.post("/borrowers", borrower_body()).json()
+    document = client.get("/api/v1/openapi.json").json()
+    patch = document["components"]["schemas"]["BorrowerPatch"]["properties"][field]
+
+    response = api_a.patch(f"/borrowers/{borrower['id']}", {field: None})
+
+    assert response.status_code == 422
+    assert field in response.json()["error"]["fields"]
+    assert "anyOf" not in patch and patch.get("type") == "string"

@@ -293,3 +293,83 @@ def test_a_repayment_received_on_the_due_date_is_charged_no_penalty(api_a, tenan
     with tenant_context(tenant_a):
         loan.refresh_from_db()
         assert loan.penalty_outstanding == 0
+def _settled(api, tenant) -> tuple[Loan, str]:
+    loan = _loan(tenant)
+    api.post(f"/loans/{loan.pk}/disburse", {})
+    total = api.get(f"/loans/{loan.pk}/settlement-quote").json()["total"]
+    settled = api.post(f"/loans/{loan.pk}/settle", {"amount": total})
+    assert settled.status_code == 200, settled.content
+    return loan, total
+
+
+def test_settling_a_settled_loan_again_without_a_key_is_a_conflict(api_a, tenant_a):
+    loan, total = _settled(api_a, tenant_a)
+
+    again = api_a.post(f"/loans/{loan.pk}/settle", {"amount": "20000.00"})
+
+    assert again.status_code == 409, again.content
+    error = again.json()["error"]
+    assert error["code"] == "conflict"
+    assert "closed" in error["message"]
+    assert "idempotency_key" not in error["fields"]
+
+
+def test_a_settlement_retried_without_a_key_returns_the_first(api_a, tenant_a):
+    loan, total = _settled(api_a, tenant_a)
+
+    again = api_a.post(f"/loans/{loan.pk}/settle", {"amount": total})
+
+    assert again.status_code == 200, again.content
+    assert again.json()["loan"]["status"] == "closed"
+
+
+def test_a_settlement_under_a_reused_key_for_another_amount_is_still_422(
+    api_a, tenant_a
+):
+    loan = _loan(tenant_a)
+    api_a.post(f"/loans/{loan.pk}/disburse", {})
+    total = api_a.get(f"/loans/{loan.pk}/settlement-quote").json()["total"]
+    api_a.post(
+        f"/loans/{loan.pk}/settle", {"amount": total}, **{"Idempotency-Key": "s"}
+    )
+
+    again = api_a.post(
+        f"/loans/{loan.pk}/settle", {"amount": "20000.00"}, **{"Idempotency-Key": "s"}
+    )
+
+    assert again.status_code == 422
+    assert again.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_a_repayment_without_a_key_on_a_settled_loan_is_a_conflict(api_a, tenant_a):
+    loan, _ = _settled(api_a, tenant_a)
+
+    again = api_a.post(f"/loans/{loan.pk}/repayments", {"amount": "100.00"})
+
+    assert again.status_code == 409, again.content
+    assert again.json()["error"]["code"] == "conflict"
+    assert "closed" in again.json()["error"]["message"]
+
+
+def test_a_settlement_quote_after_the_business_date_is_refused_naming_on(
+    api_a, tenant_a
+):
+    from datetime import timedelta
+
+    from core.close.services import business_date_set
+
+    loan = _loan(tenant_a)
+    api_a.post(f"/loans/{loan.pk}/disburse", {})
+    with tenant_context(tenant_a):
+        loan.refresh_from_db()
+        business_date_set(on=loan.disbursed_on + timedelta(days=3))
+        tomorrow = loan.disbursed_on + timedelta(days=4)
+
+    quote = api_a.get(f"/loans/{loan.pk}/settlement-quote?on={tomorrow}")
+    settle = api_a.post(
+        f"/loans/{loan.pk}/settle", {"amount": "1.00", "on": str(tomorrow)}
+    )
+
+    assert quote.status_code == settle.status_code == 422, quote.content
+    assert "business date" in quote.json()["error"]["fields"]["on"]
+    assert "on" in settle.json()["error"]["fields"]

@@ -89,3 +89,35 @@ def test_a_key_sent_under_another_scheme_is_401_and_not_logged(
 
     assert response.status_code == 401
     assert "NotARealSecret" not in caplog.text
+
+
+def test_a_percent_fee_comes_back_as_a_rate_and_a_fixed_fee_as_money(api_a, tenant_a):
+    from django_tenants.utils import tenant_context
+
+    from tests.core.loans.factories import product_version_make
+
+    fees = [
+        {"kind": "percent", "amount": "0.003", "when": "per_instalment", "name": "svc"},
+        {"kind": "fixed", "amount": "10", "when": "upfront", "name": "setup"},
+    ]
+    with tenant_context(tenant_a):
+        code = product_version_make(fees=fees).product.code
+
+    listed = api_a.get(f"/products/{code}").json()["active_version"]["fees"]
+
+    assert listed == [
+        {
+            "name": "svc",
+            "kind": "percent",
+            "when": "per_instalment",
+            "amount": None,
+            "rate": "0.003000",
+        },
+        {
+            "name": "setup",
+            "kind": "fixed",
+            "when": "upfront",
+            "amount": "10.00",
+            "rate": None,
+        },
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -170,10 +171,55 @@ def test_an_event_is_replayed_on_request(api_a, tenant_a, sent, monkeypatch):
     deliveries = api_a.get(f"/events/{event.pk}/deliveries").json()
 
     assert replayed.status_code == 202, replayed.content
-    assert [(d["attempt"], d["succeeded"]) for d in deliveries] == [
-        (2, True),
-        (1, False),
+    assert [(d["attempt"], d["replay"], d["succeeded"]) for d in deliveries] == [
+        (1, True, True),
+        (1, False, False),
     ]
+
+
+def test_a_failed_replay_schedules_nothing_and_says_so(
+    api_a, tenant_a, sent, monkeypatch
+):
+    _endpoint(api_a)
+    event = _event(tenant_a, loan_id=6)
+    receiver = Receiver(500, 500)
+    monkeypatch.setattr(webhooks, "http_client", receiver.client)
+    with tenant_context(tenant_a):
+        tasks.outbox_dispatch(event.pk)
+    retries_before = len(sent)
+
+    api_a.post(f"/events/{event.pk}/replay")
+    replay, first = api_a.get(f"/events/{event.pk}/deliveries").json()
+
+    assert len(sent) == retries_before == 1  # only the chain's retry of attempt 1
+    assert (first["attempt"], first["replay"]) == (1, False)
+    assert first["next_attempt_at"] is not None
+    assert (replay["attempt"], replay["replay"]) == (1, True)
+    assert replay["next_attempt_at"] is None
+
+
+def test_events_take_the_id_webhook_bodies_carry(api_a, tenant_a, sent):
+    _endpoint(api_a)
+    event = _event(tenant_a, loan_id=7)
+
+    read = api_a.get(f"/events/evt_{event.pk}")
+    plain = api_a.get(f"/events/{event.pk}")
+    deliveries = api_a.get(f"/events/evt_{event.pk}/deliveries")
+    replayed = api_a.post(f"/events/evt_{event.pk}/replay")
+
+    assert read.status_code == plain.status_code == 200, read.content
+    assert read.json()["id"] == event.pk
+    assert deliveries.status_code == 200
+    assert replayed.status_code == 202
+    assert replayed.json()["event_id"] == event.pk
+
+
+@pytest.mark.parametrize("event_id", ["evt_", "evt_x", "ev_1", "0", "evt_0", "1" * 30])
+def test_a_malformed_event_id_is_404(api_a, event_id):
+    response = api_a.get(f"/events/{event_id}/deliveries")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
 
 
 def test_an_event_is_dispatched_once_and_only_to_subscribers(
@@ -259,7 +305,7 @@ def test_the_close_emits_loan_overdue_once_per_episode(tenant_a):
         event = OutboxEvent.objects.get(type="loan.overdue", payload__loan_id=loan.pk)
 
     assert (first, next_day, again) == (1, 1, 0)
-    assert event.payload["overdue_since"] == "2027-03-07"
+    assert event.payload["overdue_since"] == "2027-03-09"
 
 
 def test_a_new_loan_emits_loan_created(tenant_a):
@@ -308,3 +354,111 @@ def test_a_replayed_creation_does_not_hand_out_the_secret_again(api_a, tenant_a)
     with tenant_context(tenant_a):
         stored = IdempotencyRecord.objects.get(key="wh-1").response_body
     assert secret not in str(stored)
+
+
+def _overdue_events(loan):
+    return list(
+        OutboxEvent.objects.filter(type="loan.overdue", payload__loan_id=loan.pk)
+        .order_by("id")
+        .values_list("payload", flat=True)
+    )
+
+
+def test_settling_an_overdue_loan_emits_no_second_loan_overdue(tenant_a):
+    from datetime import date
+
+    from core.close.services import business_date_set, close_run
+    from core.loans.selectors import loan_settlement_quote
+    from core.loans.services import loan_settle_early
+    from tests.core.loans.factories import loan_active_make
+
+    with tenant_context(tenant_a):
+        loan = loan_active_make(contract_date=date(2027, 1, 15))
+        business_date_set(on=date(2027, 1, 15))
+        close_run(through=date(2027, 2, 18))  # instalment 1 due 2027-02-15
+        loan.refresh_from_db()
+        quote = loan_settlement_quote(loan, on=date(2027, 2, 19))
+
+        loan_settle_early(
+            loan_id=loan.pk,
+            on=date(2027, 2, 19),
+            amount=quote.total,
+            idempotency_key="settle-overdue",
+        )
+        loan.refresh_from_db()
+
+        assert loan.status == "closed"
+        assert [e.get("overdue_since") for e in _overdue_events(loan)] == ["2027-02-16"]
+
+
+def test_a_loan_overdue_again_after_a_cure_gets_one_new_loan_overdue(tenant_a):
+    from datetime import date
+
+    from core.close.services import business_date_set, close_run
+    from core.loans.models import Instalment
+    from core.loans.services import repayment_record
+    from tests.core.loans.factories import loan_active_make
+
+    with tenant_context(tenant_a):
+        loan = loan_active_make(contract_date=date(2027, 1, 15))
+        business_date_set(on=date(2027, 1, 15))
+        close_run(through=date(2027, 2, 18))
+        first = Instalment.objects.get(loan=loan, number=1)
+        late = first.principal_due + first.interest_due + first.fee_due
+
+        repayment_record(
+            loan_id=loan.pk,
+            amount=late + Decimal("300.00"),  # and the penalty and late fee
+            received_on=date(2027, 2, 19),
+            idempotency_key="cure",
+        )
+        loan.refresh_from_db()
+        cured = (loan.status, len(_overdue_events(loan)))
+        close_run(through=date(2027, 3, 17))  # instalment 2 due 2027-03-15
+        loan.refresh_from_db()
+
+        assert cured == ("active", 1)
+        assert loan.status == "overdue"
+        assert [e["overdue_since"] for e in _overdue_events(loan)] == [
+            "2027-02-16",
+            "2027-03-16",
+        ]
+
+
+def test_the_upgrade_rekeys_an_open_episodes_event_so_the_close_adds_none(
+    tenant_a,
+):
+    import importlib
+    from datetime import date
+
+    from django.db import connection
+
+    from apiv1.outbox import loan_overdue_events_emit
+    from core.loans.models import Loan
+    from tests.apiv1.factories import loan_approved_make
+
+    backfill = importlib.import_module(
+        "core.loans.migrations.0005_loan_overdue_since"
+    ).BACKFILL
+    rekey = importlib.import_module(
+        "apiv1.migrations.0005_loan_overdue_episode_keys"
+    ).REKEY
+    with tenant_context(tenant_a):
+        loan = loan_approved_make()
+        oldest_due = loan.instalments.order_by("due_date").first().due_date
+        Loan.objects.filter(pk=loan.pk).update(status="overdue", dpd=3)
+        legacy_day = date.fromordinal(oldest_due.toordinal() - 1)
+        event_emit(
+            "loan.overdue",
+            {"loan_id": loan.pk},
+            dedupe_key=f"loan.overdue:{loan.pk}:{legacy_day.isoformat()}",
+        )
+
+        with connection.cursor() as cursor:
+            cursor.execute(backfill)
+            cursor.execute(rekey)
+        loan.refresh_from_db()
+        written = loan_overdue_events_emit(day=oldest_due)
+
+    assert loan.overdue_since == date.fromordinal(oldest_due.toordinal() + 1)
+    assert written == 0

@@ -105,3 +105,33 @@ def test_separated_and_prefixed_forms_are_masked(text: str, masked: str) -> None
 )
 def test_ordinary_numbers_are_left_alone(text: str) -> None:
     assert mask_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Task apiv1.tasks.outbox_sweep succeeded in 1.3403234567890036s: 0",
+        "took 0.13812345678s",  # a fraction shaped like a mobile
+        "ratio 12345678901234567.5",  # a whole part shaped like a card
+        "elapsed 13812345678.25 ms",
+        "score 0.622202123456789012",
+    ],
+)
+def test_digits_of_a_decimal_number_are_not_masked(text) -> None:
+    assert mask_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        (f"No.{ID_NUMBER} refused", ID_NUMBER),
+        (f"call {MOBILE}.", MOBILE),
+        (f"card:{CARD}, then", CARD),
+        (f"ids {ID_NUMBER}.{MOBILE}", MOBILE),
+        (f"took 1.5s for {CARD}", CARD),
+    ],
+)
+def test_identifiers_beside_a_point_that_is_no_decimal_are_still_masked(
+    text, secret
+) -> None:
+    assert secret not in mask_text(text)
