@@ -293,6 +293,8 @@ def test_a_repayment_received_on_the_due_date_is_charged_no_penalty(api_a, tenan
     with tenant_context(tenant_a):
         loan.refresh_from_db()
         assert loan.penalty_outstanding == 0
+
+
 def _settled(api, tenant) -> tuple[Loan, str]:
     loan = _loan(tenant)
     api.post(f"/loans/{loan.pk}/disburse", {})
