@@ -7,10 +7,10 @@ import itertools
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.test import Client
 
 from frontend.permissions import ROLE_LABELS, roles_sync
+from tests.cache import cache_clear_own
 
 PASSWORD = "Console-test-pass-42"
 HOST = "alpha.localhost"
@@ -21,7 +21,7 @@ _serial = itertools.count(1)
 def staff(in_tenant_a):
     """Return a function making a signed-in-able user holding ``role``."""
     roles_sync()
-    cache.clear()
+    cache_clear_own()
 
     def make(role: str):
         assert role in ROLE_LABELS

@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.cache import cache_clear_own
 
 # Check character computed with GB 32100-2015 (see the identity tests).
 VALID_USCC = "91440300MA5F00001A"
@@ -15,7 +16,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 @pytest.fixture(autouse=True)
 def _signup_throttle_fresh():
     """Every test signs up from 127.0.0.1: start each with no count."""
-    cache.clear()
+    cache_clear_own()
 
 
 @pytest.fixture(autouse=True)
