@@ -173,6 +173,10 @@ def product_version_draft(
                 fields={"status": "open draft exists"},
             )
         base = product.versions.order_by("-version").first()
+        if base is None:
+            # product_create and the templates make version 1 in the same
+            # transaction as the product, and versions are never deleted.
+            raise RuntimeError(f"product {product_id} has no version to copy")
         terms = {**_terms_of(base), **cleaned}
         terms_check_whole(terms)
         draft = ProductVersion.objects.create(
