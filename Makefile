@@ -36,7 +36,7 @@ format: $(STAMP) ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: $(STAMP) ## mypy with the Django stubs
-	$(PY) -m config.devenv exec $(VENV)/bin/mypy core tenants config apiv1 billing onboarding
+	$(PY) -m config.devenv exec $(VENV)/bin/mypy core tenants config apiv1 billing onboarding frontend
 
 bench: $(STAMP) ## Run every benchmark (figures, not pass/fail)
 	$(PY) -m config.devenv exec $(PY) bench/run.py all

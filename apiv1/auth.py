@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
@@ -10,6 +9,7 @@ from apiv1.keys.models import ApiKey, Scope
 from apiv1.keys.services import KeyInvalid, api_key_check
 from apiv1.ratelimit import rate_limit_hit
 from core.errors import InvalidInput, PermissionDenied
+from tenants.current import request_tenant_set, tenant_connection
 from tenants.models import TenantKind
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -54,8 +54,8 @@ class ApiKeyAuth(HttpBearer):
                 code="scope_missing",
                 fields={"scope": str(needed)},
             )
-        connection.set_tenant(tenant)  # type: ignore[attr-defined]
-        request.tenant = tenant  # type: ignore[attr-defined]
+        tenant_connection.set_tenant(tenant)
+        request_tenant_set(request, tenant)
         rate_limit_hit(key)
         return key
 

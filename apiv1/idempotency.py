@@ -160,11 +160,11 @@ def idempotent(
     except BaseException:
         IdempotencyRecord.objects.filter(key=key).delete()
         raise
-    stored = {**body, **dict.fromkeys(shown_once, SHOWN_ONCE)}
+    body_stored = {**body, **dict.fromkeys(shown_once, SHOWN_ONCE)}
     IdempotencyRecord.objects.filter(key=key).update(
         status=IdempotencyRecord.Status.DONE,
         response_status=status,
-        response_body=stored,
+        response_body=body_stored,
     )
     return Status(status, body)
 

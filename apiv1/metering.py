@@ -30,6 +30,7 @@ from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from tenants.current import tenant_connection
 from tenants.models import TenantKind
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ _flusher_pid: int | None = None
 
 def usage_count(status: int) -> None:
     """Count one call answered with ``status`` for the connection's schema."""
-    key = (connection.schema_name, timezone.localdate())  # type: ignore[attr-defined]
+    key = (tenant_connection.schema_name, timezone.localdate())
     with _lock:
         counts = _pending.setdefault(key, [0, 0, 0])
         counts[0] += 1

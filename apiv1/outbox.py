@@ -19,6 +19,7 @@ from django.db import connection, transaction
 
 from apiv1.models import OutboxEvent, WebhookEndpoint
 from core.prepared import execute_prepared
+from tenants.current import tenant_connection
 
 SUBSCRIBERS_CACHE_SECONDS = 5.0
 _INSERT = (
@@ -119,7 +120,7 @@ def subscribed_types() -> frozenset[str]:
     broker round trip off the request path. An endpoint created within
     SUBSCRIBERS_CACHE_SECONDS gets the events in between from the sweep.
     """
-    schema: str = connection.schema_name  # type: ignore[attr-defined]
+    schema: str = tenant_connection.schema_name
     now = time.monotonic()
     cached = _subscribers.get(schema)
     if cached and cached[0] > now:
@@ -156,5 +157,5 @@ def _dispatch_queue(event_id: int, type: str) -> None:
         logger.warning(
             "could not queue event %s; the sweep will",
             event_id,
-            extra={"tenant": connection.schema_name},  # type: ignore[attr-defined]
+            extra={"tenant": tenant_connection.schema_name},
         )

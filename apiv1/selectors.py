@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from core.pricing.rounding import ZERO
 from core.pricing.schedule import Schedule, build_schedule
 from core.products.models import ProductVersion
 from core.products.selectors import product_version_active
+from tenants.current import tenant_connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,7 @@ def api_usage(*, since: date, until: date) -> ApiUsage:
     from apiv1.metering import usage_flush
     from apiv1.models import ApiUsageDay
 
-    usage_flush(connection.schema_name)
+    usage_flush(tenant_connection.schema_name)
 
     totals = ApiUsageDay.objects.filter(day__range=(since, until)).aggregate(
         requests=Sum("requests"),

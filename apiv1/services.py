@@ -42,6 +42,7 @@ from core.risk.services import (
     application_for_ref,
     application_submit,
 )
+from tenants.current import tenant_connection
 from tenants.guards import lending_allowed_check
 
 logger = logging.getLogger(__name__)
@@ -428,7 +429,7 @@ def application_batch_decide(*, batch_id: int) -> ApplicationBatch:
             )
     logger.info(
         "application batch decided",
-        extra={"tenant": connection.schema_name, "batch_id": batch.pk},  # type: ignore[attr-defined]
+        extra={"tenant": tenant_connection.schema_name, "batch_id": batch.pk},
     )
     return batch
 

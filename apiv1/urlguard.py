@@ -93,7 +93,9 @@ def resolved_public_address(host: str) -> str:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except OSError as error:
         raise InvalidInput.for_field("url", f"host does not resolve: {error}") from None
-    addresses = [info[4][0].split("%")[0] for info in infos]
+    # An IP family's socket address starts with the address text; typeshed
+    # allows an int there for other families.
+    addresses = [str(info[4][0]).split("%")[0] for info in infos]
     for text in addresses:
         address = ipaddress.ip_address(text)
         if not address_is_public(address):

@@ -21,13 +21,13 @@ from typing import Any
 import httpcore
 import httpx
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from apiv1.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from apiv1.outbox import EVENT_TYPES, subscribers_cache_clear
 from apiv1.urlguard import resolved_public_address, webhook_url_check
 from core.errors import InvalidInput, NotFound
+from tenants.current import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ def webhook_attempt(
         "replay" if replay else "attempt",
         attempt,
         "succeeded" if succeeded else "failed",
-        extra={"tenant": connection.schema_name, "event_id": event.pk},  # type: ignore[attr-defined]
+        extra={"tenant": tenant_connection.schema_name, "event_id": event.pk},
     )
     return delivery
 

@@ -17,6 +17,7 @@ from billing.pdf import invoice_lines, invoice_pdf_response
 from billing.webhooks import WebhookRefused, event_receive
 from frontend.permissions import role_required
 from onboarding.selectors import checklist_for_tenant
+from tenants.current import request_tenant
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def tenant_billing(request: HttpRequest) -> HttpResponse:
     """
     if "invoice" in request.GET:
         return _tenant_invoice(request, request.GET["invoice"])
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request_tenant(request)
     subscription = getattr(tenant, "subscription", None)
     context = {
         "subscription": subscription,
@@ -72,7 +73,7 @@ def tenant_billing(request: HttpRequest) -> HttpResponse:
 def _tenant_invoice(request: HttpRequest, raw_id: str) -> HttpResponse:
     if not (raw_id.isascii() and raw_id.isdigit()):
         raise Http404
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request_tenant(request)
     invoice = get_object_or_404(
         Invoice.objects.select_related("tenant"), pk=int(raw_id), tenant=tenant
     )

@@ -22,7 +22,9 @@ from kombu.utils.json import dumps
 
 
 class Channel(filesystem.Channel):
-    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+    # kombu names the second argument ``message`` in the abstract channel and
+    # ``payload`` in the filesystem one; no signature satisfies both.
+    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
         name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
         final = os.path.join(self.data_folder_out, name)
         # "<stamp>_<uuid>.<queue>.msg.part": readers match "<queue>.msg" only.

@@ -54,12 +54,20 @@ class JsonFormatter(_json.JsonFormatter):
     the masking has to happen here as well.
     """
 
-    def formatException(self, ei) -> str:
-        from core.pii.logfilter import mask_text
+    # Both return a list of lines under ``*_as_array``, as python-json-logger's
+    # own overrides do (and, like them, against logging.Formatter's ``str``).
+    def formatException(self, ei) -> str | list[str]:  # type: ignore[override]
+        return _masked(super().formatException(ei))
 
-        return mask_text(super().formatException(ei))
+    def formatStack(self, stack_info: str) -> str | list[str]:  # type: ignore[override]
+        return _masked(super().formatStack(stack_info))
 
-    def formatStack(self, stack_info: str) -> str:
-        from core.pii.logfilter import mask_text
 
-        return mask_text(super().formatStack(stack_info))
+def _masked(text: str | list[str]) -> str | list[str]:
+    """Mask ``text``, or each line of it when the formatter was set to give
+    exception and stack text as a list of lines (``*_as_array``)."""
+    from core.pii.logfilter import mask_text
+
+    if isinstance(text, str):
+        return mask_text(text)
+    return [mask_text(line) for line in text]

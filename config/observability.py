@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from config.context import request_id
 from config.logging import current_schema
 
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event, Hint
 
-def _scrub(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
+
+def _scrub(event: Event, hint: Hint) -> Event | None:
     """Drop request bodies, cookies and user details; tag tenant and request."""
     request = event.get("request") or {}
     for key in ("data", "cookies", "headers", "query_string"):

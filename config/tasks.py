@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.db import connection
-
 from config.celery import app
+from tenants.current import tenant_connection
 
 
 @app.task
 def schema_echo() -> str:
     """Return the schema the task ran in (a probe for tenant-aware routing)."""
-    return connection.schema_name
+    return tenant_connection.schema_name

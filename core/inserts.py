@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from django.db import connection, models
@@ -270,7 +270,10 @@ def _insert(model: type[Model], with_pk: bool) -> str:
         f"FROM json_populate_recordset(NULL::{plan.table}, %s::json)"
     )
     if not with_pk:
-        sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)} AS id"
+        # A primary key always has a column (only relations without one,
+        # like many-to-many, have None there).
+        pk_column = cast(str, model._meta.pk.column)
+        sql += f" RETURNING {connection.ops.quote_name(pk_column)} AS id"
     return sql
 
 

@@ -26,11 +26,13 @@ from django.contrib.auth.signals import (
     user_login_failed,
 )
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tenants.current import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +156,7 @@ class LockoutAuthenticationForm(AuthenticationForm):
 def _audit(actor: str, action: str, request: HttpRequest | None) -> None:
     """Record a sign-in event in the tenant's audit trail (or the platform's)."""
     data = {"ip": client_address(request)}
-    if connection.schema_name == "public":
+    if tenant_connection.schema_name == "public":
         from tenants.audit import platform_audit_record
 
         who = SimpleNamespace(pk=None, username=actor)
@@ -172,7 +174,9 @@ def _login_failed(sender: Any, credentials: dict, request=None, **kwargs: Any) -
     _audit(username, "auth.login_failed", request)
     if count == _attempts():
         _audit(username, "auth.locked_out", request)
-        logger.warning("sign-in locked out", extra={"tenant": connection.schema_name})
+        logger.warning(
+            "sign-in locked out", extra={"tenant": tenant_connection.schema_name}
+        )
 
 
 @receiver(user_logged_in)

@@ -33,6 +33,7 @@ from frontend.exports import export_response
 from frontend.forms import PeriodForm, ProductTermsForm, form_error_show
 from frontend.permissions import can, role_required
 from onboarding.selectors import checklist_for_tenant
+from tenants.current import request_tenant
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         period = console_selectors.Period(
             form.cleaned_data["start"], form.cleaned_data.get("end") or today
         )
-    figures = console_selectors.dashboard(request.tenant, period, today)
-    checklist = checklist_for_tenant(request.tenant.pk)  # type: ignore[attr-defined]
+    tenant = request_tenant(request)
+    figures = console_selectors.dashboard(tenant, period, today)
+    checklist = checklist_for_tenant(tenant.pk)
     context = {
         "form": form,
         "f": figures,

@@ -6,7 +6,7 @@ import json
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -54,7 +54,8 @@ class PeriodForm(forms.Form):
     end = forms.DateField(label=_("To"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in ("start", "end"):
             day = data.get(name)
             if day and not PERIOD_FIRST <= day <= PERIOD_LAST:
@@ -121,7 +122,8 @@ class BacktestForm(forms.Form):
 
     def __init__(self, *args: Any, datasets: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dataset"].choices = [(d, d) for d in datasets]
+        dataset = cast(forms.ChoiceField, self.fields["dataset"])
+        dataset.choices = [(d, d) for d in datasets]
 
 
 class ReviewForm(forms.Form):
@@ -184,7 +186,8 @@ class StaffForm(forms.Form):
         return name
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("password") and data.get("username"):
             user = get_user_model()(username=data["username"], email=data["username"])
             try:

@@ -7,6 +7,7 @@ Definitions of each figure are in docs/adr/0010-console.md.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -230,7 +231,8 @@ def reborrow_rate() -> dict[str, Any]:
     for borrower, closed_on, pk in closed.order_by("closed_on", "id").values_list(
         "borrower_id", "closed_on", "id"
     ):
-        first.setdefault(borrower, (closed_on, pk))
+        if closed_on is not None:  # always, by the filter; narrows the type
+            first.setdefault(borrower, (closed_on, pk))
     later = (
         Loan.objects.filter(borrower_id__in=list(first))
         .exclude(status=LoanStatus.REVERSED)
@@ -262,7 +264,7 @@ def bad_debt_rate(period: Period) -> dict[str, Any]:
 BUCKET_ORDER = ["0", "1-30", "31-60", "61-90", "90+"]
 
 
-def arrears_buckets() -> list[dict[str, Any]]:
+def arrears_buckets() -> list[Mapping[str, Any]]:
     rows = (
         Loan.objects.filter(status__in=OPEN_LOAN_STATUSES)
         .values("bucket")

@@ -36,6 +36,7 @@ from frontend.forms import (
     form_error_show,
 )
 from frontend.permissions import ROLE_LABELS, can, role_required, user_roles
+from tenants.current import request_tenant
 
 
 @role_required("manage_staff")
@@ -136,14 +137,16 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 issued = api_key_create(
-                    tenant=request.tenant, actor=actor(request), **form.cleaned_data
+                    tenant=request_tenant(request),
+                    actor=actor(request),
+                    **form.cleaned_data,
                 )
             except DomainError as error:
                 domain_error_show(form, error)
             else:
                 _key_audit(request, "api_key.created", issued.key)
                 secret, form = issued.secret, ApiKeyForm()
-    keys = ApiKey.objects.filter(tenant=request.tenant).order_by("-id")
+    keys = ApiKey.objects.filter(tenant=request_tenant(request)).order_by("-id")
     rows = [
         [
             k.name,
@@ -194,7 +197,7 @@ def _key_audit(request: HttpRequest, action: str, key: ApiKey) -> None:
 def api_key_act(request: HttpRequest, pk: int, act: str) -> HttpResponse:
     if act not in ("rotate", "revoke"):
         raise Http404
-    get_object_or_404(ApiKey, pk=pk, tenant=request.tenant)
+    get_object_or_404(ApiKey, pk=pk, tenant=request_tenant(request))
     try:
         if act == "rotate":
             issued = api_key_rotate(key_id=pk, actor=actor(request))

@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from tenants.current import request_tenant_set, tenant_connection
 from tenants.models import Domain, Tenant, TenantKind
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class TenantRoutingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        connection.set_schema_to_public()
+        tenant_connection.set_schema_to_public()
         host = request.get_host().split(":")[0].lower()
         tenant = tenant_for_host(host)
         if tenant is None:
@@ -106,6 +106,6 @@ class TenantRoutingMiddleware:
                 else _("This lender's workspace is closed."),
             )
         else:
-            connection.set_tenant(tenant)
-        request.tenant = tenant
+            tenant_connection.set_tenant(tenant)
+        request_tenant_set(request, tenant)
         return self.get_response(request)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
 from core.errors import Conflict, InvalidInput
+from tenants.current import tenant_connection
 from tenants.models import Domain, Tenant, TenantKind, TenantStatus
 from tenants.naming import schema_name_for, slug_validate
 from tenants.schema_clone import schema_clone
@@ -73,7 +74,7 @@ def template_ensure() -> Tenant:
     call_command(
         "migrate_schemas", schema_name=TEMPLATE_SCHEMA, interactive=False, verbosity=0
     )
-    connection.set_schema_to_public()
+    tenant_connection.set_schema_to_public()
     logger.info("template schema migrated")
     return template
 
@@ -204,7 +205,7 @@ def tenant_provision(
         tenant.status = TenantStatus.READY
         tenant.ready_at = timezone.now()
         tenant.save(update_fields=["status", "ready_at"])
-    connection.set_schema_to_public()
+    tenant_connection.set_schema_to_public()
     elapsed = (tenant.ready_at - started).total_seconds()
     logger.info(
         "tenant provisioned via %s in %.3fs",

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record
@@ -31,6 +31,7 @@ from core.borrowers.models import Borrower, BorrowerKind, Consent
 from core.errors import InvalidInput, NotFound
 from core.inserts import unsaved
 from core.pricing.rounding import is_whole_cents
+from tenants.current import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -300,7 +301,7 @@ def borrower_register(*, actor: str, **fields: Any) -> Registration:
     logger.info(
         "borrower %s",
         "registered" if created else "recognised as a repeat applicant",
-        extra={"tenant": connection.schema_name, "borrower_id": borrower.pk},
+        extra={"tenant": tenant_connection.schema_name, "borrower_id": borrower.pk},
     )
     return Registration(borrower=borrower, repeat_applicant=not created)
 

@@ -6,7 +6,6 @@ import calendar
 import time
 from datetime import date
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from core.errors import NotFound
@@ -14,6 +13,7 @@ from core.policy.services import PricingCheck, pricing_check
 from core.pricing.apr import schedule_annualised_rate
 from core.pricing.schedule import Schedule, build_schedule
 from core.products.models import Product, ProductVersion, VersionStatus
+from tenants.current import tenant_connection
 from tenants.guards import tenant_pk
 
 # Above this many terms only the ends and a few points between are priced.
@@ -49,7 +49,7 @@ def product_version_active_cached(*, code: str) -> tuple[ProductVersion, bool]:
     (core.risk.instant's context read does), and may call
     ``product_version_active`` for the current one.
     """
-    key = (connection.schema_name, tenant_pk(), code)  # type: ignore[attr-defined]
+    key = (tenant_connection.schema_name, tenant_pk(), code)
     now = time.monotonic()
     cached = _ACTIVE.get(key)
     if cached and cached[0] > now:
@@ -62,7 +62,7 @@ def product_version_active_cached(*, code: str) -> tuple[ProductVersion, bool]:
 
 
 def product_version_cache_drop(*, code: str) -> None:
-    _ACTIVE.pop((connection.schema_name, tenant_pk(), code), None)  # type: ignore[attr-defined]
+    _ACTIVE.pop((tenant_connection.schema_name, tenant_pk(), code), None)
 
 
 def product_version_cache_clear() -> None:

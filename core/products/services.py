@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from core.products.models import (
 )
 from core.products.selectors import version_worst_case
 from core.products.validation import terms_check_whole, terms_clean
+from tenants.current import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +173,10 @@ def product_version_draft(
                 fields={"status": "open draft exists"},
             )
         base = product.versions.order_by("-version").first()
+        if base is None:
+            # product_create and the templates make version 1 in the same
+            # transaction as the product, and versions are never deleted.
+            raise RuntimeError(f"product {product_id} has no version to copy")
         terms = {**_terms_of(base), **cleaned}
         terms_check_whole(terms)
         draft = ProductVersion.objects.create(
@@ -270,7 +275,7 @@ def product_version_approve(*, version_id: int, actor: str) -> ProductVersion:
         )
     logger.info(
         "product version activated",
-        extra={"tenant": connection.schema_name, "product_version": version.pk},
+        extra={"tenant": tenant_connection.schema_name, "product_version": version.pk},
     )
     return version
 

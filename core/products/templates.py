@@ -11,13 +11,14 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record
 from core.products.models import Product, ProductVersion, VersionStatus
 from core.products.services import pricing_check_data, version_price_check
 from core.products.validation import terms_check_whole, terms_clean
+from tenants.current import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ def product_templates_install() -> list[ProductVersion]:
         logger.info(
             "product templates installed: %d",
             len(installed),
-            extra={"tenant": connection.schema_name},
+            extra={"tenant": tenant_connection.schema_name},
         )
     return installed
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import TextChoices
+
 from core.errors import InvalidInput
 from core.pricing.rounding import is_whole_cents
 from core.pricing.schedule import MAX_TERM
@@ -28,7 +30,7 @@ FEE_WHEN = ("upfront", "per_instalment", "late")
 FEE_KEYS = frozenset({"kind", "amount", "when", "name"})
 
 
-def _choice(field: str, value: object, choices: type) -> str:
+def _choice(field: str, value: object, choices: type[TextChoices]) -> str:
     allowed = [c.value for c in choices]
     if value not in allowed:
         raise InvalidInput.for_field(field, f"must be one of {', '.join(allowed)}")

@@ -7,12 +7,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from core.audit.services import audit_record
 from core.errors import Conflict, InvalidInput
 from core.pricing.rounding import is_whole_cents
 from core.reporting.models import CHANNEL_LENGTH, MONEY_DIGITS, OperatingSpend
+from tenants.current import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def spend_record(
         )
     logger.info(
         "operating spend recorded",
-        extra={"tenant": connection.schema_name, "spend_id": spend.pk},
+        extra={"tenant": tenant_connection.schema_name, "spend_id": spend.pk},
     )
     return spend
 

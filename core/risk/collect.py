@@ -59,6 +59,7 @@ from core.risk.models import (
     ConnectorResult,
     ConnectorSetting,
 )
+from tenants.current import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -332,7 +333,10 @@ def _fetch(
             "connector %s %s",
             config.name,
             exc.status,
-            extra={"tenant": connection.schema_name, "application_id": application.pk},
+            extra={
+                "tenant": tenant_connection.schema_name,
+                "application_id": application.pk,
+            },
         )
         return None
     ms = int((time.monotonic() - started) * 1000)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Model
@@ -228,8 +228,10 @@ def instant_decide_many(
         )
     if rows.decided:
         applications = [instant.application for instant in rows.decided]
+        # django-stubs types a receiver's answer as str | None; ours answer
+        # with the rows they add (or nothing).
         added = [
-            list(rows_added)
+            list(cast("Sequence[Model]", rows_added))
             for _receiver, rows_added in applications_storing.send(
                 sender=Application, applications=applications
             )

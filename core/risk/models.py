@@ -7,6 +7,7 @@ from its stored feature snapshot. See docs/adr/0008-risk-decisioning.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -150,7 +151,7 @@ class RuleSetVersion(models.Model):
             self._stored_check(stored)
         super().save(*args, **kwargs)
 
-    def _ceiling(self, stored: dict[str, Any] | None) -> Decimal:
+    def _ceiling(self, stored: Mapping[str, Any] | None) -> Decimal:
         """Today's rate ceiling for new rules and for going live; retiring
         a version priced under an older, higher ceiling stays possible."""
         going_live = self.status in (VersionStatus.ACTIVE, VersionStatus.CHALLENGER)
@@ -162,7 +163,7 @@ class RuleSetVersion(models.Model):
             return rate_ceiling_today()
         return Decimal(1)
 
-    def _stored_check(self, stored: dict[str, Any]) -> None:
+    def _stored_check(self, stored: Mapping[str, Any]) -> None:
         before = stored["status"]
         if self.status != before and self.status not in ALLOWED_MOVES[before]:
             raise Conflict(

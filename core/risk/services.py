@@ -56,6 +56,7 @@ from core.risk.models import (
 from core.risk.ruleset import Decision as RuleDecision
 from core.risk.ruleset import RuleSet as CompiledRuleSet
 from core.risk.ruleset import evaluate, validate_ruleset
+from tenants.current import tenant_connection
 from tenants.guards import lending_allowed_check, tenant_pk
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def compiled(version: RuleSetVersion) -> CompiledRuleSet:
     # lower ceiling must not stop its past decisions from being replayed.
     if version.status == VersionStatus.DRAFT:
         return validate_ruleset(version.definition, rate_ceiling=Decimal(1))
-    key = (connection.schema_name, tenant_pk(), version.pk)
+    key = (tenant_connection.schema_name, tenant_pk(), version.pk)
     if key not in _COMPILED:
         _COMPILED[key] = validate_ruleset(version.definition, rate_ceiling=Decimal(1))
     return _COMPILED[key]
@@ -277,7 +278,7 @@ def _activation_lock() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))",
-            [f"risk.activation.{connection.schema_name}"],
+            [f"risk.activation.{tenant_connection.schema_name}"],
         )
 
 
@@ -640,7 +641,10 @@ def application_decide(
     logger.info(
         "application decided: %s",
         effective.outcome,
-        extra={"tenant": connection.schema_name, "application_id": application.pk},
+        extra={
+            "tenant": tenant_connection.schema_name,
+            "application_id": application.pk,
+        },
     )
     return application
 
@@ -1357,7 +1361,7 @@ def _backtest_failed(run: BacktestRun, error: str) -> BacktestRun:
     logger.warning(
         "backtest failed: %s",
         error,
-        extra={"tenant": connection.schema_name, "backtest_run": run.pk},
+        extra={"tenant": tenant_connection.schema_name, "backtest_run": run.pk},
     )
     with transaction.atomic():
         run.refresh_from_db()

@@ -72,6 +72,24 @@ def test_json_log_lines_mask_personal_data_in_tracebacks():
     assert "bad id 110105" in line
 
 
+def test_json_log_lines_mask_tracebacks_given_as_lists_of_lines():
+    """With exc_info_as_array the formatter gets a list, not a string (the
+    masking raised TypeError on it and the record was lost)."""
+    try:
+        raise ValueError("bad id 11010519491231002X")
+    except ValueError:
+        record = logging.LogRecord(
+            "jinqiao.test", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
+        )
+    record.tenant = record.request_id = "-"
+    formatter = JsonFormatter("%(message)s %(tenant)s", exc_info_as_array=True)
+
+    line = formatter.format(record)
+
+    assert "11010519491231002X" not in line
+    assert "bad id 110105" in line
+
+
 @pytest.mark.parametrize("name", ["django.request", "django.server", "django"])
 def test_djangos_loggers_only_write_through_the_masking_handler(name):
     """Django's defaults gave its loggers an unfiltered handler of their own

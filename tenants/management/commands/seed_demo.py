@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import connection
 
 from tenants import services
+from tenants.current import tenant_connection
 from tenants.models import Tenant, TenantKind, TenantStatus
 
 PLATFORM_ADMIN = ("platform@jinqiao.local", "jinqiao-demo-2026")
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     help = "Seed demo logins and the demo lender (only into an empty database)."
 
     def handle(self, *args, **options):
-        connection.set_schema_to_public()
+        tenant_connection.set_schema_to_public()
         user_model = get_user_model()
         if not user_model.objects.filter(username=PLATFORM_ADMIN[0]).exists():
             user_model.objects.create_superuser(
