@@ -349,7 +349,13 @@ def _chunk_decide(
             with transaction.atomic():  # a lost race undoes only this insert
                 decided = instant_decide_many([p[3] for p in pending[:run]])
         except IntegrityError:
+            # Another run stored some of these first (the same batch sent
+            # twice at once): look again, so the next passes send what it
+            # stored to the general path instead of losing the race again.
             decided = []
+            stored = _on_file([p[3] for p in pending])
+            known[0].update(stored[0])
+            known[1].update(stored[1])
         except DomainError as error:  # no active rule set: every item says so
             for index, *_ in pending:
                 results[index] = _item_error(index, error)
