@@ -9,6 +9,8 @@ undoing later repayments newest first and re-applying them oldest first
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -66,8 +68,15 @@ def _instalments_pay(
     return totals
 
 
-def allocation_apply(loan: Loan, repayment: Repayment) -> None:
-    """Split ``repayment`` over what the loan owes, post it, maybe close the loan."""
+def allocation_apply(
+    loan: Loan, repayment: Repayment, held: Mapping[int, Decimal] | None = None
+) -> None:
+    """Split ``repayment`` over what the loan owes, post it, maybe close the loan.
+
+    ``held`` is penalty per instalment number that this repayment must not
+    pay (charged for days from its back-dated receipt on: not owed yet
+    when the money came; ``core.loans.relief``).
+    """
     if repayment.kind == RepaymentKind.RECOVERY:
         _recovery_apply(loan, repayment)
         return
@@ -75,7 +84,13 @@ def allocation_apply(loan: Loan, repayment: Repayment) -> None:
         loan.instalments.filter(paid_off_on__isnull=True).order_by("number")
     )
     order = [Bucket(name) for name in loan.allocation_order]
-    split = allocate(repayment.amount, instalment_dues(instalments), order)
+    dues = instalment_dues(instalments)
+    if held:
+        dues = [
+            replace(due, penalty_due=due.penalty_due - held.get(due.number, ZERO))
+            for due in dues
+        ]
+    split = allocate(repayment.amount, dues, order)
     paid = {
         str(line.number): {
             b.value: str(getattr(line, f"{b.value}_paid")) for b in Bucket

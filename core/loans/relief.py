@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -23,7 +24,7 @@ from core.pricing.allocation import Bucket
 from core.pricing.daycount import DayCount
 from core.pricing.penalty import (
     PenaltyExposure,
-    backdated_penalty_relief,
+    backdated_split,
     penalty_days,
 )
 from core.pricing.rounding import ZERO
@@ -44,36 +45,47 @@ def later_principal_paid(later: Sequence[Repayment]) -> LatePrincipal:
     return paid
 
 
+@dataclass(frozen=True, slots=True)
+class Relief:
+    """What ``penalty_relief_post`` voided, and the penalty charged from the
+    repayment's date that it leaves owed but that this money must not pay
+    (per instalment number, for ``allocation_apply``)."""
+
+    voided: Decimal = ZERO
+    held: dict[int, Decimal] = field(default_factory=dict)
+
+
 def penalty_relief_post(
     loan: Loan,
     repayment: Repayment,
     *,
     business_date: date | None,
     later_paid: LatePrincipal,
-) -> Decimal:
+) -> Relief:
     """Void the penalty charged after a back-dated repayment on what it pays.
 
     Precondition: the loan row is locked, repayments received after this
     one are undone and ``repayment`` is created but not applied yet.
     Only a regular repayment dated before the business date (a closed day)
-    is concerned. Returns the total voided; the entry's key makes a second
+    is concerned. Returns what was voided and the penalty the repayment
+    must leave unpaid (``backdated_split``); the entry's key makes a second
     call for the same repayment post nothing more.
     """
     on = repayment.received_on
     key = f"repayment:{repayment.pk}:penalty-relief"
     if "penalty_relief" in repayment.allocation or _entry_exists(key):
-        return ZERO  # voided already: the instalments hold the result
+        return Relief()  # voided already: the instalments hold the result
     if (
         repayment.kind != RepaymentKind.REGULAR
         or business_date is None
         or on >= business_date
         or loan.penalty_rate <= 0
     ):
-        return ZERO
+        return Relief()
     instalments = list(
         loan.instalments.filter(paid_off_on__isnull=True).order_by("number")
     )
-    relief = backdated_penalty_relief(
+    result = backdated_split(
         repayment.amount,
         instalment_dues(instalments),
         _exposures(
@@ -83,9 +95,10 @@ def penalty_relief_post(
         day_count=DayCount[loan.day_count],
         order=[Bucket(name) for name in loan.allocation_order],
     )
-    if not relief:
-        return ZERO
-    return _relief_book(loan, repayment, instalments, relief, key)
+    voided = ZERO
+    if result.relief:
+        voided = _relief_book(loan, repayment, instalments, result.relief, key)
+    return Relief(voided, result.held)
 
 
 def _entry_exists(key: str) -> bool:

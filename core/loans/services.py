@@ -419,13 +419,13 @@ def repayment_record(
             request_fingerprint=request,
             allocation=allocation,
         )
-        penalty_voided = penalty_relief_post(
+        relief = penalty_relief_post(
             loan,
             repayment,
             business_date=_business_date_set(),
             later_paid=later_paid,
         )
-        allocation_apply(loan, repayment)
+        allocation_apply(loan, repayment, relief.held)
         for done in later:
             allocation_apply(loan, done)
         _aging_refresh(loan)
@@ -438,7 +438,7 @@ def repayment_record(
                 "repayment": repayment.pk,
                 "amount": str(amount),
                 "replayed": len(later),
-                "penalty_voided": str(penalty_voided),
+                "penalty_voided": str(relief.voided),
             },
         )
     return repayment

@@ -20,6 +20,7 @@ from decimal import Decimal
 from core.errors import InvalidInput
 from core.pricing.allocation import (
     DEFAULT_ORDER,
+    Allocation,
     Bucket,
     InstalmentDue,
     Strategy,
@@ -124,7 +125,41 @@ def penalty_not_owed(
     return not_owed
 
 
-def backdated_penalty_relief(
+@dataclass(frozen=True, slots=True)
+class BackdatedSplit:
+    """How a back-dated repayment meets the penalty charged from its date.
+
+    ``relief``: per instalment, the penalty charged from the received date
+    on the principal the repayment pays, voided. ``held``: the rest of the
+    penalty charged from that date (on the principal still unpaid), still
+    owed but not by this money: on the day it was received it was not owed
+    yet. ``split``: the repayment's allocation with both left out.
+    """
+
+    relief: dict[int, Decimal]
+    held: dict[int, Decimal]
+    split: Allocation
+
+
+def penalty_charged_from(
+    exposure: PenaltyExposure, *, annual_rate: Decimal, day_count: DayCount
+) -> Decimal:
+    """Return the penalty the close charged for ``exposure``'s days."""
+    return sum(
+        (
+            penalty_for_day(
+                exposure.principal_on(day),
+                annual_rate=annual_rate,
+                day=day,
+                day_count=day_count,
+            )
+            for day in exposure.penalty_days
+        ),
+        ZERO,
+    )
+
+
+def backdated_split(
     amount: Decimal,
     dues: Sequence[InstalmentDue],
     exposures: Mapping[int, PenaltyExposure],
@@ -133,50 +168,52 @@ def backdated_penalty_relief(
     day_count: DayCount,
     order: Sequence[Bucket] = DEFAULT_ORDER,
     strategy: Strategy = Strategy.INSTALMENT_FIRST,
-) -> dict[int, Decimal]:
-    """Return, per instalment number, the penalty a back-dated ``amount`` voids.
+) -> BackdatedSplit:
+    """Allocate a back-dated ``amount`` as if it had come on its date.
 
     ``dues`` is what is unpaid before the repayment (oldest first), penalty
-    as charged so far. The penalty voided on an instalment is the penalty
-    charged from the repayment's date on the principal the repayment pays
-    on it, never more than its unpaid penalty; the money then goes where
-    that penalty no longer is. Principal paid only grows as penalty is
-    voided (allocation is greedy in a fixed order), and each round voids
-    at least a cent more or stops, so the loop ends at the smallest
-    consistent answer. Instalments without an exposure void nothing.
+    as charged so far. Money received on a day pays only what was owed
+    that day: the penalty charged for the days from then on is left out
+    of the allocation (at most the instalment's unpaid penalty, the latest
+    penalty taken to be the unpaid part). Of it, what was charged on the
+    principal this repayment pays is voided (``penalty_not_owed``); the
+    rest stays owed by later payments. So money paid on one day meets the
+    same penalty whether it comes in one repayment or several.
+    Instalments without an exposure hold and void nothing.
     """
-    relief = {due.number: ZERO for due in dues}
-    while True:
-        lowered = [
-            replace(due, penalty_due=due.penalty_due - relief[due.number])
-            for due in dues
-        ]
-        split = allocate(amount, lowered, order, strategy)
-        found = {
-            due.number: _capped_relief(
-                due, line.principal_paid, exposures, annual_rate, day_count
+    held_before = {
+        due.number: min(
+            due.penalty_due,
+            penalty_charged_from(
+                exposures[due.number], annual_rate=annual_rate, day_count=day_count
+            ),
+        )
+        if due.number in exposures
+        else ZERO
+        for due in dues
+    }
+    payable = [
+        replace(due, penalty_due=due.penalty_due - held_before[due.number])
+        for due in dues
+    ]
+    split = allocate(amount, payable, order, strategy)
+    relief: dict[int, Decimal] = {}
+    held: dict[int, Decimal] = {}
+    for due, line in zip(dues, split.paid, strict=True):
+        exposure = exposures.get(due.number)
+        voided = ZERO
+        if exposure is not None and line.principal_paid:
+            voided = min(
+                penalty_not_owed(
+                    exposure,
+                    principal_paid=line.principal_paid,
+                    annual_rate=annual_rate,
+                    day_count=day_count,
+                ),
+                held_before[due.number],
             )
-            for due, line in zip(dues, split.paid, strict=True)
-        }
-        if found == relief:
-            return {number: value for number, value in relief.items() if value}
-        relief = found
-
-
-def _capped_relief(
-    due: InstalmentDue,
-    principal_paid: Decimal,
-    exposures: Mapping[int, PenaltyExposure],
-    annual_rate: Decimal,
-    day_count: DayCount,
-) -> Decimal:
-    exposure = exposures.get(due.number)
-    if exposure is None or not principal_paid:
-        return ZERO
-    not_owed = penalty_not_owed(
-        exposure,
-        principal_paid=principal_paid,
-        annual_rate=annual_rate,
-        day_count=day_count,
-    )
-    return min(not_owed, due.penalty_due)
+        if voided:
+            relief[due.number] = voided
+        if held_before[due.number] - voided:
+            held[due.number] = held_before[due.number] - voided
+    return BackdatedSplit(relief, held, split)

@@ -83,6 +83,39 @@ def test_repayment_received_on_the_due_date_owes_no_penalty(
     assert_books_agree()
 
 
+@pytest.mark.parametrize("parts", [["100.00"], ["100.00", "250.00"], ["0.01"]])
+def test_the_arrears_paid_on_the_due_date_in_parts_owe_no_penalty(
+    in_tenant_a, assert_books_agree, parts
+):
+    """QA round 2: 100.00 then the rest, both received on the due date,
+    paid 3.22 of penalty charged later and left 3.22 of principal unpaid,
+    so the loan stayed overdue; one payment of the same total owed none."""
+    loan = _overdue_loan()
+    first = loan.instalments.get(number=1)
+    arrears = first.principal_due + first.interest_due
+    amounts = [D(a) for a in parts]
+    amounts.append(arrears - sum(amounts, D(0)))
+
+    for n, amount in enumerate(amounts):
+        repayment_record(
+            loan_id=loan.pk,
+            amount=amount,
+            received_on=DUE,
+            idempotency_key=f"part-{n}",
+        )
+
+    loan.refresh_from_db()
+    first.refresh_from_db()
+    assert first.penalty_paid == 0
+    assert first.penalty_due == 0
+    assert first.principal_paid == first.principal_due
+    assert first.paid_off_on == DUE
+    assert (loan.dpd, loan.status) == (0, "active")
+    assert loan.penalty_outstanding == 0
+    assert account_balances()["1104"] == 0
+    assert_books_agree()
+
+
 def test_back_dated_partial_payment_voids_penalty_only_on_what_it_pays(
     in_tenant_a, assert_books_agree
 ):
@@ -123,11 +156,14 @@ def test_back_dated_partial_payment_voids_penalty_only_on_what_it_pays(
     assert voided > 0
     assert repayment.allocation["penalty_relief"]["instalments"] == {"1": str(voided)}
     assert first.penalty_due == kept_before + kept_after
-    # The payment pays the penalty still owed, then interest, then principal.
-    assert D(line["penalty"]) == kept_before + kept_after
+    # The money pays the penalty owed on its date (16-18 Feb), then
+    # interest, then principal; penalty charged from its date on the
+    # principal still unpaid stays owed by later payments (QA round 2:
+    # one payment split in two paid that penalty and left principal short).
+    assert D(line["penalty"]) == kept_before
     assert D(line["interest"]) == first.interest_due
     assert paid_principal == amount - D(line["penalty"]) - first.interest_due
-    assert loan.penalty_outstanding == 0
+    assert loan.penalty_outstanding == kept_after
     assert first.paid_off_on is None
     assert loan.dpd == 8
     assert_books_agree()
@@ -253,7 +289,7 @@ def test_voiding_again_for_the_same_repayment_changes_nothing(
     )
 
     loan.refresh_from_db()
-    assert voided == 0
+    assert voided.voided == 0
     assert loan.penalty_outstanding == penalty_before
     assert loan.instalments.get(number=1).penalty_due == instalment_penalty
     assert JournalEntry.objects.filter(kind="penalty_relief").count() == 1

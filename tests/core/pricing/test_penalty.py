@@ -10,11 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import InvalidInput
-from core.pricing.allocation import InstalmentDue, Strategy, allocate
+from core.pricing.allocation import InstalmentDue, Strategy
 from core.pricing.daycount import DayCount
 from core.pricing.penalty import (
+    BackdatedSplit,
     PenaltyExposure,
-    backdated_penalty_relief,
+    backdated_split,
+    penalty_charged_from,
     penalty_days,
     penalty_for_day,
     penalty_not_owed,
@@ -41,9 +43,9 @@ def _qa_due(penalty: str = "1.96") -> InstalmentDue:
     )
 
 
-def _relief(amount: str, **kwargs) -> dict[int, Decimal]:
+def _split(amount: str, **kwargs) -> BackdatedSplit:
     exposure = PenaltyExposure(1, D("809.36"), _qa_days())
-    return backdated_penalty_relief(
+    return backdated_split(
         D(amount),
         [_qa_due()],
         {1: exposure},
@@ -51,6 +53,10 @@ def _relief(amount: str, **kwargs) -> dict[int, Decimal]:
         day_count=DayCount.ACT_365F,
         **kwargs,
     )
+
+
+def _relief(amount: str, **kwargs) -> dict[int, Decimal]:
+    return _split(amount, **kwargs).relief
 
 
 def test_penalty_days_start_after_grace_and_at_the_received_date():
@@ -174,32 +180,34 @@ def test_principal_paid_later_lowers_what_the_close_charged_from_its_date():
 
 
 def test_qa_repayment_on_the_due_date_voids_all_the_penalty():
-    relief = _relief("867.69")
+    result = _split("867.69")
 
-    split = allocate(D("867.69"), [_qa_due(str(D("1.96") - relief[1]))])
-    assert relief == {1: D("1.96")}
-    assert split.paid[0].penalty_paid == 0
-    assert split.paid[0].principal_paid == D("809.36")
+    assert result.relief == {1: D("1.96")}
+    assert result.held == {}
+    assert result.split.paid[0].penalty_paid == 0
+    assert result.split.paid[0].principal_paid == D("809.36")
 
 
 def test_partial_repayment_voids_penalty_only_on_the_principal_it_pays():
-    relief = _relief("500.00")
+    result = _split("500.00")
 
-    # Penalty 1.96 - 1.05 = 0.91 is owed on the 368.60 left and paid first.
-    split = allocate(D("500.00"), [_qa_due(str(D("1.96") - relief[1]))])
-    assert relief == {1: D("1.05")}
-    assert split.paid[0].penalty_paid == D("0.91")
-    assert split.paid[0].principal_paid == D("440.76")
+    # All 1.96 was charged from the received date: none of it is this
+    # money's to pay. On the 441.67 it pays, 7 x (0.28 - 0.13) = 1.05 is
+    # voided; 0.91, on the 367.69 left, stays owed by later payments.
+    assert result.split.paid[0].penalty_paid == 0
+    assert result.split.paid[0].principal_paid == D("441.67")
+    assert result.relief == {1: D("1.05")}
+    assert result.held == {1: D("0.91")}
 
 
 def test_repayment_that_reaches_no_principal_voids_nothing():
-    assert _relief("60.29") == {}
+    assert _relief("60.29") == {}  # 1.96 of principal changes no day's 0.28
 
 
 def test_penalty_charged_before_the_received_date_stays_owed():
     exposure = PenaltyExposure(1, D("809.36"), _qa_days(date(2026, 12, 2)))
 
-    relief = backdated_penalty_relief(
+    result = backdated_split(
         D("867.69"),
         [_qa_due()],
         {1: exposure},
@@ -207,25 +215,27 @@ def test_penalty_charged_before_the_received_date_stays_owed():
         day_count=DayCount.ACT_365F,
     )
 
-    # 3 days voided; 28 Nov - 1 Dec (4 x 0.28) still owed and paid first.
-    assert relief == {1: D("0.84")}
+    # 28 Nov - 1 Dec (4 x 0.28) was owed on 2 Dec and is paid first; the 3
+    # days from then on are voided on the principal paid.
+    assert result.split.paid[0].penalty_paid == D("1.12")
+    assert result.relief == {1: D("0.84")}
 
 
 def test_relief_never_exceeds_the_penalty_unpaid():
     exposure = PenaltyExposure(1, D("809.36"), _qa_days())
 
-    relief = backdated_penalty_relief(
+    relief = backdated_split(
         D("867.69"),
         [_qa_due("0.50")],
         {1: exposure},
         annual_rate=RATE,
         day_count=DayCount.ACT_365F,
-    )
+    ).relief
 
     assert relief == {1: D("0.50")}
 
 
-def test_bucket_first_relief_is_consistent_with_its_allocation():
+def test_bucket_first_split_pays_no_penalty_charged_from_its_date():
     second_due = InstalmentDue(
         2, penalty_due=D("0.70"), interest_due=D("50.00"), principal_due=D("800.00")
     )
@@ -234,58 +244,69 @@ def test_bucket_first_relief_is_consistent_with_its_allocation():
         1: PenaltyExposure(1, D("809.36"), days),
         2: PenaltyExposure(2, D("800.00"), days[4:]),
     }
+    dues = [_qa_due(), second_due]
 
-    relief = backdated_penalty_relief(
+    result = backdated_split(
         D("1200.00"),
-        [_qa_due(), second_due],
+        dues,
         exposures,
         annual_rate=RATE,
         day_count=DayCount.ACT_365F,
         strategy=Strategy.BUCKET_FIRST,
     )
 
-    lowered = [
-        _qa_due(str(D("1.96") - relief.get(1, D(0)))),
-        InstalmentDue(
-            2,
-            penalty_due=D("0.70") - relief.get(2, D(0)),
-            interest_due=D("50.00"),
-            principal_due=D("800.00"),
-        ),
-    ]
-    split = allocate(D("1200.00"), lowered, strategy=Strategy.BUCKET_FIRST)
-    for number, line in ((1, split.paid[0]), (2, split.paid[1])):
-        expected = min(
+    for due, line in zip(dues, result.split.paid, strict=True):
+        exposure = exposures[due.number]
+        from_date = min(
+            due.penalty_due,
+            penalty_charged_from(
+                exposure, annual_rate=RATE, day_count=DayCount.ACT_365F
+            ),
+        )
+        voided = result.relief.get(due.number, D(0))
+        assert line.penalty_paid <= due.penalty_due - from_date
+        assert voided == min(
             penalty_not_owed(
-                exposures[number],
+                exposure,
                 principal_paid=line.principal_paid,
                 annual_rate=RATE,
                 day_count=DayCount.ACT_365F,
             ),
-            lowered[number - 1].penalty_due + relief.get(number, D(0)),
+            from_date,
         )
-        assert relief.get(number, D(0)) == expected
+        assert voided + result.held.get(due.number, D(0)) == from_date
 
 
-@given(cents=st.integers(min_value=1, max_value=100_000))
-def test_relief_is_a_fixed_point_of_its_own_allocation(cents):
-    amount = D(cents) / 100
-    relief = _relief(str(amount)).get(1, D(0))
-
-    split = allocate(amount, [_qa_due(str(D("1.96") - relief))])
-
-    exposure = PenaltyExposure(1, D("809.36"), _qa_days())
-    expected = min(
-        penalty_not_owed(
-            exposure,
-            principal_paid=split.paid[0].principal_paid,
-            annual_rate=RATE,
-            day_count=DayCount.ACT_365F,
-        ),
-        D("1.96"),
-    )
-    assert relief == expected
-    assert split.allocated + split.unallocated == amount
+@given(
+    cents=st.lists(st.integers(min_value=1, max_value=90_000), min_size=1, max_size=4)
+)
+def test_parts_paid_on_one_day_meet_the_penalty_as_one_payment(cents):
+    """However a day's money is split, the penalty it pays and voids, and
+    the principal it pays, are those of one payment of the total (to the
+    cents that per-part rounding of the per-day charges can move)."""
+    parts = [D(c) / 100 for c in cents]
+    due = _qa_due()
+    principal = D("809.36")
+    voided_total = D(0)
+    for part in parts:
+        exposure = PenaltyExposure(1, principal, _qa_days())
+        result = backdated_split(
+            part, [due], {1: exposure}, annual_rate=RATE, day_count=DayCount.ACT_365F
+        )
+        line = result.split.paid[0]
+        assert line.penalty_paid == 0  # all penalty here is from the date on
+        assert result.split.allocated + result.split.unallocated == part
+        voided_total += result.relief.get(1, D(0))
+        principal -= line.principal_paid
+        due = InstalmentDue(
+            1,
+            penalty_due=due.penalty_due - result.relief.get(1, D(0)),
+            interest_due=due.interest_due - line.interest_paid,
+            principal_due=due.principal_due - line.principal_paid,
+        )
+    whole = _split(str(sum(parts, D(0))))
+    assert principal == D("809.36") - whole.split.paid[0].principal_paid
+    assert abs(voided_total - whole.relief.get(1, D(0))) <= D("0.01") * 7 * len(parts)
 
 
 def test_negative_overdue_principal_is_refused():
