@@ -41,7 +41,7 @@ from django.utils import timezone
 from core.borrowers.models import Borrower
 from core.borrowers.services import borrower_register
 from core.close.models import BusinessDate
-from core.close.services import close_run
+from core.close.services import business_date_set, close_run
 from core.ledger.funding import funding_record
 from core.ledger.models import JournalEntry
 from core.loans.models import Instalment, Loan
@@ -202,6 +202,11 @@ def _timeline(
     business = BusinessDate.objects.filter(id=1).first()
     if business is not None and business.current > start:
         start = business.current
+    if business is None:
+        # Open the first day before anything happens on it: without a
+        # business date, loans are aged against the wall clock (QA: loans
+        # disbursed on the first day announced loan.overdue at once).
+        business_date_set(on=start)
     approved = [a for a in submitted if a.status == ApplicationStatus.APPROVED]
     loans: dict[int, tuple[Any, bool]] = {
         a.loan_id: (Loan.objects.get(pk=a.loan_id), outcomes[str(a.external_ref)])

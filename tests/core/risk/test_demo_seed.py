@@ -1,56 +1,42 @@
-"""The German-credit demo seed: live decision path, loans, closed days."""
+"""The demo book: what its timeline announces is what happened."""
 
 from __future__ import annotations
 
-from io import StringIO
+from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
+from django.db.models import F, Q
 
-from core.audit.models import AuditEntry
-from core.loans.models import Loan
-from core.risk.models import Application, Decision, HistoricalApplication
-from core.risk.selectors import ruleset_version_active
+from apiv1.models import OutboxEvent
+from core.loans.models import Instalment
+from core.risk.demo import demo_lending_seed
 
 pytestmark = pytest.mark.django_db
 
-GERMAN_CSV = settings.BASE_DIR / "data" / "german_credit.csv"
+CSV = Path(__file__).resolve().parents[3] / "data" / "german_credit.csv"
 
 
-def _seed(schema: str) -> str:
-    out = StringIO()
-    call_command(
-        "demo_lending_seed",
-        tenant=schema,
-        csv=str(GERMAN_CSV),
-        applications=25,
-        weeks=3,
-        stdout=out,
+def test_only_loans_that_fell_behind_announce_loan_overdue(in_tenant_a):
+    """QA round 2: loans disbursed on the seed's first day, before any
+    business date, were aged against the wall clock and announced
+    loan.overdue at once, though their borrowers paid every instalment on
+    its due date."""
+    demo_lending_seed(csv_path=CSV, applications=40, weeks=6)
+
+    announced = set(
+        OutboxEvent.objects.filter(type="loan.overdue").values_list(
+            "payload__loan_id", flat=True
+        )
     )
-    return out.getvalue()
-
-
-def test_demo_seed_decides_disburses_and_closes_idempotently(in_tenant_a):
-    output = _seed(in_tenant_a.schema_name)
-
-    active = ruleset_version_active()
-    assert active.rule_set.name == "german_credit"
-    assert (active.created_by, active.approved_by) == ("system", "system-checker")
-    assert AuditEntry.objects.filter(
-        action="ruleset.version_activated", actor="system-checker"
-    ).exists()
-    assert HistoricalApplication.objects.filter(dataset="german_credit").count() == 1000
-    assert Application.objects.count() == 25
-    decisions = Decision.objects.filter(effective=True)
-    assert all("checking_status" in d.features for d in decisions)
-    assert all("creditability" not in d.features for d in decisions)
-    approved = Application.objects.filter(status="approved")
-    assert approved.count() == Loan.objects.count() > 0
-    assert Loan.objects.filter(status__in=["active", "overdue"]).exists()
-    assert "days closed" in output
-
-    _seed(in_tenant_a.schema_name)
-
-    assert Application.objects.count() == 25
-    assert Loan.objects.count() == approved.count()
+    late = set(
+        Instalment.objects.filter(number__gt=0)
+        .filter(Q(paid_off_on__isnull=True) | Q(paid_off_on__gt=F("due_date")))
+        .filter(due_date__lt=F("loan__overdue_since"))
+        .values_list("loan_id", flat=True)
+    ) | set(
+        Instalment.objects.filter(
+            number__gt=0, paid_off_on__gt=F("due_date")
+        ).values_list("loan_id", flat=True)
+    )
+    assert Instalment.objects.exists()
+    assert announced <= late, announced - late
