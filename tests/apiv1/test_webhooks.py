@@ -264,6 +264,29 @@ def test_a_replay_while_the_same_key_is_in_flight_is_409(
     assert receiver.requests == []
 
 
+def test_replays_queued_before_either_runs_are_numbered_one_and_two(
+    api_a, tenant_a, monkeypatch
+):
+    _endpoint(api_a)
+    event = _event(tenant_a, loan_id=12)
+    monkeypatch.setattr(webhooks, "http_client", Receiver().client)
+    queued: list[tuple] = []
+    monkeypatch.setattr(tasks.webhook_deliver, "delay", lambda *a: queued.append(a))
+
+    api_a.post(f"/events/{event.pk}/replay")
+    api_a.post(f"/events/{event.pk}/replay")
+    with tenant_context(tenant_a):
+        for args in queued:
+            tasks.webhook_deliver(*args)
+        numbers = list(
+            WebhookDelivery.objects.filter(event=event)
+            .order_by("id")
+            .values_list("attempt", "replay")
+        )
+
+    assert numbers == [(1, True), (2, True)]
+
+
 def test_events_take_the_id_webhook_bodies_carry(api_a, tenant_a, sent):
     _endpoint(api_a)
     event = _event(tenant_a, loan_id=7)
