@@ -39,11 +39,13 @@ def outbox_dispatch(event_id: int) -> int:
 
 @app.task
 def webhook_deliver(
-    event_id: int, endpoint_id: int, attempt: int, replay: bool = False
+    event_id: int, endpoint_id: int, attempt: int | None, replay: bool = False
 ) -> bool:
     """Attempt one delivery; on failure queue the next after its delay.
 
-    A replay is a single manual attempt and schedules no retries.
+    A replay is a single manual attempt and schedules no retries; it is
+    numbered when logged, so its ``attempt`` is None (a number queued by
+    an older release is ignored).
     """
     event = OutboxEvent.objects.filter(pk=event_id).first()
     endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id, active=True).first()
@@ -52,12 +54,14 @@ def webhook_deliver(
     delivery = webhooks.webhook_attempt(
         event=event, endpoint=endpoint, attempt=attempt, replay=replay
     )
-    delay = webhooks.retry_delay(attempt)
-    if not delivery.succeeded and delay is not None and not replay:
+    if replay or delivery.succeeded:
+        return delivery.succeeded
+    delay = webhooks.retry_delay(delivery.attempt)
+    if delay is not None:
         webhook_deliver.apply_async(
-            (event_id, endpoint_id, attempt + 1), countdown=delay
+            (event_id, endpoint_id, delivery.attempt + 1), countdown=delay
         )
-    return delivery.succeeded
+    return False
 
 
 @app.task

@@ -21,6 +21,8 @@ from typing import Any
 import httpcore
 import httpx
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from apiv1.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
@@ -169,14 +171,15 @@ def webhook_attempt(
     *,
     event: OutboxEvent,
     endpoint: WebhookEndpoint,
-    attempt: int,
+    attempt: int | None,
     replay: bool = False,
     client: httpx.Client | None = None,
 ) -> WebhookDelivery:
     """POST the event once and log the attempt; set when to try again.
 
     A replay is logged as one (``replay``), with no next attempt: nothing
-    is scheduled after it.
+    is scheduled after it. It is numbered when logged (``attempt`` is
+    ignored): see ``_delivery_log``.
     """
     body = event_body(event)
     headers = {
@@ -198,8 +201,8 @@ def webhook_attempt(
     except InvalidInput as exc:
         error = f"refused: {exc.fields.get('url', exc)}"[:300]
     succeeded = status is not None and 200 <= status < 300
-    delay = None if succeeded or replay else retry_delay(attempt)
-    delivery = WebhookDelivery.objects.create(
+    delay = None if succeeded or replay or attempt is None else retry_delay(attempt)
+    delivery = _delivery_log(
         event=event,
         endpoint=endpoint,
         attempt=attempt,
@@ -213,25 +216,45 @@ def webhook_attempt(
     logger.info(
         "webhook %s %s %s",
         "replay" if replay else "attempt",
-        attempt,
+        delivery.attempt,
         "succeeded" if succeeded else "failed",
         extra={"tenant": tenant_connection.schema_name, "event_id": event.pk},
     )
     return delivery
 
 
-def next_replay_number(event: OutboxEvent, endpoint: WebhookEndpoint) -> int:
-    """Return the number of the next replay of ``event`` to ``endpoint``.
+def _delivery_log(
+    *,
+    event: OutboxEvent,
+    endpoint: WebhookEndpoint,
+    attempt: int | None,
+    replay: bool,
+    **outcome: Any,
+) -> WebhookDelivery:
+    """Write one delivery to the log; number a replay as the next one.
 
-    Replays are numbered on their own, apart from the regular attempts,
-    whose chain may still be retrying.
+    Replays of the event to the endpoint are numbered 1, 2, ... on their
+    own, apart from the regular chain, which may still be retrying. The
+    number is taken when the replay is logged, with the event row locked
+    for the transaction: replays queued or running together each get
+    their own (counting at queue time gave them all the same).
     """
-    return (
-        WebhookDelivery.objects.filter(
+    if not replay:
+        if attempt is None:
+            raise ValueError("a delivery of the regular chain needs its attempt")
+        return WebhookDelivery.objects.create(
+            event=event, endpoint=endpoint, attempt=attempt, **outcome
+        )
+    with transaction.atomic():
+        locked = OutboxEvent.objects.select_for_update().filter(pk=event.pk)
+        list(locked.values_list("pk", flat=True))
+        replays = WebhookDelivery.objects.filter(
             event=event, endpoint=endpoint, replay=True
-        ).count()
-        + 1
-    )
+        )
+        last = replays.aggregate(last=Max("attempt"))["last"] or 0
+        return WebhookDelivery.objects.create(
+            event=event, endpoint=endpoint, attempt=last + 1, replay=True, **outcome
+        )
 
 
 def event_replay(*, event_id: int) -> list[int]:
@@ -243,7 +266,6 @@ def event_replay(*, event_id: int) -> list[int]:
         raise NotFound(f"event {event_id} does not exist")
     endpoints = endpoints_for(event)
     for endpoint in endpoints:
-        webhook_deliver.delay(
-            event.pk, endpoint.pk, next_replay_number(event, endpoint), True
-        )
+        # No number yet: the delivery is numbered when it is logged.
+        webhook_deliver.delay(event.pk, endpoint.pk, None, True)
     return [e.pk for e in endpoints]

@@ -130,10 +130,9 @@ def deliveries_list(request: HttpRequest, event_id: EventId) -> list[WebhookDeli
 )
 def events_replay(request: HttpRequest, event_id: EventId) -> Status[Any]:
     event = _event_require(event_id)
-    return Status(
-        202,
-        {
-            "event_id": event.pk,
-            "endpoint_ids": webhooks.event_replay(event_id=event.pk),
-        },
-    )
+
+    def work() -> dict[str, Any]:
+        endpoint_ids = webhooks.event_replay(event_id=event.pk)
+        return {"event_id": event.pk, "endpoint_ids": endpoint_ids}
+
+    return idempotent(request, 202, ReplayOut, work)

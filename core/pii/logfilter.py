@@ -7,12 +7,17 @@ propagated from child loggers)::
     "handlers": {"console": {..., "filters": ["mask_pii"]}},
 
 It renders each record's message with its %-arguments, masks ID numbers,
-USCCs, mobile numbers and 15-19 digit runs (bank cards, old ID numbers), and
-also masks exception text, stack text and string values passed in
-``extra``. It over-masks on purpose: any 15-19 digit run is treated as a
-card or ID, so identifiers we log must not be bare integers of that length.
-Digits that belong to a decimal number (``1.3403234567890036``) are left
-alone.
+USCCs, mobile numbers and runs of 15 or more digits (bank cards, old ID
+numbers, or any of them run together with other digits), and also masks
+exception text, stack text and string values passed in ``extra``. It
+over-masks on purpose: any run of 15 or more digits is treated as a card or
+ID, so identifiers we log must not be bare integers of that length. Digits
+that belong to a decimal number (``1.3403234567890036``) are left alone, and
+so are digits between letters inside a hex word (a request id or uuid).
+
+Escapes (``%E4%B8%89``, ``\u4e09``, ``\xe4``) separate runs: Django logs
+a path as ``\u5f20\u4e09110105...`` and gunicorn as ``%B8%89110105...``,
+and the escape's own digits would otherwise join the ID's.
 """
 
 from __future__ import annotations
@@ -36,8 +41,18 @@ _PERSONAL_DATA = re.compile(
     rf"|{_START}(?P<spaced_card>\d{{4}}(?:[ -]\d{{4}}){{3}}(?:[ -]\d{{1,3}})?){_END}"
     rf"|(?<![0-9A-Za-z])(?<![0-9]\.)(?P<uscc>{_USCC_CHAR}{{2}}\d{{6}}{_USCC_CHAR}{{10}})"
     r"(?![0-9A-Za-z])"
-    rf"|{_START}(?P<long_run>\d{{17}}[Xx]|\d{{15,19}}){_END}"
+    rf"|{_START}(?P<long_run>\d{{15,}}[Xx]?){_END}"
     rf"|{_START}(?P<mobile>(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{{4}}){{2}}){_END}"
+)
+# Text the pattern above must not see: an escape (left as it is, and a
+# separator between digit runs) and the middle of a lower-case hex word from
+# its first letter to its last (random digits of a request id or a hash, no
+# personal data; digits at either end of the word are still checked). Upper
+# case is left out: a USCC can be a hex word too.
+_OPAQUE = re.compile(
+    r"%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}|\\x[0-9A-Fa-f]{2}"
+    r"|(?<![0-9A-Za-z])\d*(?P<hex_middle>[a-f](?:[0-9a-f]*[a-f])?)\d*"
+    r"(?![0-9A-Za-z])"
 )
 # Every pattern above contains five digits in a row or two 4-digit groups;
 # most log lines have neither, and this test is far cheaper than the above.
@@ -62,7 +77,15 @@ def mask_text(text: str) -> str:
     """Return ``text`` with every ID, USCC, mobile and card-like run masked."""
     if not _QUICK_CHECK.search(text):
         return text
-    return _PERSONAL_DATA.sub(_replace, text)
+    pieces, start = [], 0
+    for opaque in _OPAQUE.finditer(text):
+        begin, end = (
+            opaque.span("hex_middle") if opaque["hex_middle"] else opaque.span()
+        )
+        pieces += [_PERSONAL_DATA.sub(_replace, text[start:begin]), text[begin:end]]
+        start = end
+    pieces.append(_PERSONAL_DATA.sub(_replace, text[start:]))
+    return "".join(pieces)
 
 
 class PersonalDataFilter(logging.Filter):

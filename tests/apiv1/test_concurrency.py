@@ -17,15 +17,22 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from apiv1 import services
+from apiv1 import services, tasks, webhooks
 from apiv1.keys.models import ApiKey
 from apiv1.keys.services import api_key_create
-from apiv1.models import ApplicationBatch, IdempotencyRecord, OutboxEvent
+from apiv1.models import (
+    ApplicationBatch,
+    IdempotencyRecord,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from apiv1.services import BATCH_CHUNK, application_batch_decide
 from core.borrowers.fields import keyring
 from core.borrowers.models import Borrower
@@ -356,3 +363,47 @@ def test_one_batch_sent_twice_at_once_takes_few_ids(committed):
     ids = [[r["application_id"] for r in result] for result in results]
     assert ids[0] == ids[1]  # both runs list the same applications
     assert used <= 3 * count, used  # was about count * (count + 1) / 2
+
+
+def test_twenty_simultaneous_replays_of_an_event_each_get_their_own_number(
+    committed, monkeypatch
+):
+    tenant = committed["tenant"]
+    ok = httpx.MockTransport(lambda request: httpx.Response(200))
+    monkeypatch.setattr(webhooks, "http_client", lambda: httpx.Client(transport=ok))
+    # Each request delivers at once, as twenty idle workers would.
+    monkeypatch.setattr(
+        tasks.webhook_deliver, "delay", lambda *args: tasks.webhook_deliver(*args)
+    )
+    with tenant_context(tenant):
+        endpoint = WebhookEndpoint.objects.create(
+            url="https://hooks.example.test/jq",
+            secret="whsec_t",
+            events=["loan.closed"],
+        )
+        event = OutboxEvent.objects.create(
+            type="loan.closed",
+            payload={"loan_id": 0},
+            dedupe_key=f"conc-replay-{endpoint.pk}",
+            dispatched_at=timezone.now(),
+        )
+    connection.set_schema_to_public()
+
+    try:
+        responses = _together(
+            committed["secret"], "POST", f"/events/{event.pk}/replay", {}, {}
+        )
+        with tenant_context(tenant):
+            numbers = sorted(
+                WebhookDelivery.objects.filter(event=event, replay=True).values_list(
+                    "attempt", flat=True
+                )
+            )
+    finally:
+        with tenant_context(tenant):
+            event.delete()
+            endpoint.delete()
+        connection.set_schema_to_public()
+
+    assert [r.status_code for r in responses] == [202] * THREADS
+    assert numbers == list(range(1, THREADS + 1))

@@ -198,6 +198,95 @@ def test_a_failed_replay_schedules_nothing_and_says_so(
     assert replay["next_attempt_at"] is None
 
 
+def test_a_replay_sent_twice_with_one_idempotency_key_delivers_once(
+    api_a, tenant_a, sent, monkeypatch
+):
+    _endpoint(api_a)
+    event = _event(tenant_a, loan_id=8)
+    receiver = Receiver()
+    monkeypatch.setattr(webhooks, "http_client", receiver.client)
+    key = {"Idempotency-Key": "rp1"}
+
+    first = api_a.post(f"/events/{event.pk}/replay", **key)
+    again = api_a.post(f"/events/{event.pk}/replay", **key)
+
+    assert first.status_code == again.status_code == 202, again.content
+    assert again.json() == first.json()
+    assert len(receiver.requests) == 1
+    with tenant_context(tenant_a):
+        assert WebhookDelivery.objects.filter(event=event, replay=True).count() == 1
+
+
+def test_an_idempotency_key_reused_for_another_events_replay_is_422(
+    api_a, tenant_a, sent, monkeypatch
+):
+    _endpoint(api_a)
+    event, other = _event(tenant_a, loan_id=9), _event(tenant_a, loan_id=10)
+    receiver = Receiver()
+    monkeypatch.setattr(webhooks, "http_client", receiver.client)
+
+    api_a.post(f"/events/{event.pk}/replay", **{"Idempotency-Key": "rp2"})
+    reused = api_a.post(f"/events/{other.pk}/replay", **{"Idempotency-Key": "rp2"})
+
+    assert reused.status_code == 422
+    assert reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert len(receiver.requests) == 1
+
+
+def test_a_replay_while_the_same_key_is_in_flight_is_409(
+    api_a, tenant_a, sent, monkeypatch
+):
+    from django.test import RequestFactory
+
+    from apiv1.idempotency import request_fingerprint
+    from apiv1.models import IdempotencyRecord
+
+    _endpoint(api_a)
+    event = _event(tenant_a, loan_id=11)
+    receiver = Receiver()
+    monkeypatch.setattr(webhooks, "http_client", receiver.client)
+    path = f"/events/{event.pk}/replay"
+    request = RequestFactory().post(
+        f"/api/v1{path}", data={}, content_type="application/json"
+    )
+    with tenant_context(tenant_a):
+        IdempotencyRecord.objects.create(
+            key="rp3",
+            fingerprint=request_fingerprint(request),
+            key_prefix=api_a.key.prefix,
+            status="in_flight",
+        )
+
+    response = api_a.post(path, **{"Idempotency-Key": "rp3"})
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_in_flight"
+    assert receiver.requests == []
+
+
+def test_replays_queued_before_either_runs_are_numbered_one_and_two(
+    api_a, tenant_a, monkeypatch
+):
+    _endpoint(api_a)
+    event = _event(tenant_a, loan_id=12)
+    monkeypatch.setattr(webhooks, "http_client", Receiver().client)
+    queued: list[tuple] = []
+    monkeypatch.setattr(tasks.webhook_deliver, "delay", lambda *a: queued.append(a))
+
+    api_a.post(f"/events/{event.pk}/replay")
+    api_a.post(f"/events/{event.pk}/replay")
+    with tenant_context(tenant_a):
+        for args in queued:
+            tasks.webhook_deliver(*args)
+        numbers = list(
+            WebhookDelivery.objects.filter(event=event)
+            .order_by("id")
+            .values_list("attempt", "replay")
+        )
+
+    assert numbers == [(1, True), (2, True)]
+
+
 def test_events_take_the_id_webhook_bodies_carry(api_a, tenant_a, sent):
     _endpoint(api_a)
     event = _event(tenant_a, loan_id=7)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 
@@ -111,3 +112,31 @@ def test_djangos_loggers_only_write_through_the_masking_handler(name):
     for handler in handlers:
         names = [type(f).__name__ for f in handler.filters]
         assert "PersonalDataFilter" in names, (handler, names)
+
+
+def test_django_not_found_log_masks_an_id_number_after_a_chinese_name():
+    """Django logs the path with \\u escapes (张三 is \\u5f20\\u4e09), whose
+    last digits joined the ID's into a 20-digit run the masker left alone."""
+    from django.http import HttpResponseNotFound
+    from django.test import RequestFactory
+    from django.utils.log import log_response
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(PersonalDataFilter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    request = RequestFactory().get("/api/v1/borrowers/张三110105199202020039")
+    try:
+        log_response(
+            "Not Found: %s",
+            request.path,
+            response=HttpResponseNotFound(),
+            request=request,
+        )
+    finally:
+        logger.removeHandler(handler)
+
+    line = stream.getvalue()
+    assert "199202020039" not in line
+    assert "\\u4e09110105********0039" in line

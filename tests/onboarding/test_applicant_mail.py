@@ -117,6 +117,14 @@ def test_the_access_log_masks_personal_data_in_a_search():
     assert "13912345602" not in by_mobile and "139****5602" in by_mobile
 
 
+def test_the_access_log_masks_an_id_number_after_an_escaped_character():
+    # 张三 then the ID: the escape of 三 ends in digits that joined the ID's.
+    line = _access_line("/api/v1/borrowers/%E5%BC%A0%E4%B8%89110105199202020039")
+
+    assert "199202020039" not in line
+    assert "%B8%89110105********0039" in line
+
+
 def test_the_web_process_uses_the_redacting_access_logger():
     web = next(
         line for line in PROCFILE.read_text().splitlines() if line.startswith("web:")

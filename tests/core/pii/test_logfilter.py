@@ -135,3 +135,63 @@ def test_identifiers_beside_a_point_that_is_no_decimal_are_still_masked(
     text, secret
 ) -> None:
     assert secret not in mask_text(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # Django logs a path's 张三 as \u escapes, gunicorn as %XX escapes:
+        # the escape's last digits ran into the ID as 20 digits, left alone.
+        (
+            "Not Found: /api/v1/borrowers/\\u5f20\\u4e09110105199202020039",
+            "Not Found: /api/v1/borrowers/\\u5f20\\u4e09110105********0039",
+        ),
+        (
+            "GET /api/v1/borrowers/%E5%BC%A0%E4%B8%89110105199202020039 HTTP/1.1",
+            "GET /api/v1/borrowers/%E5%BC%A0%E4%B8%89110105********0039 HTTP/1.1",
+        ),
+        (
+            "b'\\xe4\\xb8\\x89110105199202020039'",
+            "b'\\xe4\\xb8\\x89110105********0039'",
+        ),
+        ("q=%E4%B8%8913812345678", "q=%E4%B8%89138****5678"),
+    ],
+)
+def test_an_escape_before_an_identifier_does_not_join_its_digits(
+    text: str, masked: str
+) -> None:
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize("length", [20, 24, 40])
+def test_a_digit_run_longer_than_a_card_is_masked(length: int) -> None:
+    run = ("89" + ID_NUMBER[:-1] + "0123456789" * 3)[:length]
+
+    masked = mask_text(f"path /x/{run} end")
+
+    assert masked == f"path /x/{run[:6]}{'*' * (length - 10)}{run[-4:]} end"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[t_demo 26389e8625122450220746c9bebc4b41] GET /api/v1/loans",
+        "commit 0a1b2c3d4e5f60718293a4b5c6d7e8f9012345ab done",
+    ],
+)
+def test_digits_between_letters_of_a_hex_word_are_not_masked(text: str) -> None:
+    assert mask_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("110105199202020039abcdef", "110105********0039abcdef"),
+        ("abcdef110105199202020039", "abcdef110105********0039"),
+        ("id110105199202020039abc", "id110105********0039abc"),
+    ],
+)
+def test_digits_at_the_end_of_a_hex_word_are_still_masked(
+    text: str, masked: str
+) -> None:
+    assert mask_text(text) == masked
