@@ -76,8 +76,26 @@ Text = Annotated[str, Field(max_length=200)]
 T = TypeVar("T")
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    """Take a date only as ``YYYY-MM-DD`` text (pydantic also read a number
+    as a Unix time: QA's ``received_on: 1795132800`` became 2026-11-20)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
 # A business date: bounded, so date arithmetic downstream cannot overflow.
-Day = Annotated[date, Field(ge=EARLIEST, le=LATEST)]
+Day = Annotated[
+    date,
+    Field(ge=EARLIEST, le=LATEST),
+    BeforeValidator(_iso_day),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
 
 
 def _moment(value: datetime) -> datetime:

@@ -47,11 +47,14 @@ _PERSONAL_DATA = re.compile(
 # Text the pattern above must not see: an escape (left as it is, and a
 # separator between digit runs) and the middle of a lower-case hex word from
 # its first letter to its last (random digits of a request id or a hash, no
-# personal data; digits at either end of the word are still checked). Upper
-# case is left out: a USCC can be a hex word too.
+# personal data; digits at either end of the word are still checked). A word
+# with 11 digits or more in a row is not taken for one: a mobile or an ID
+# between hex letters ("a110105199202020039b") is masked (QA), and a request
+# id that happens to hold such a run is masked in part. Upper case is left
+# out: a USCC can be a hex word too.
 _OPAQUE = re.compile(
     r"%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}|\\x[0-9A-Fa-f]{2}"
-    r"|(?<![0-9A-Za-z])\d*(?P<hex_middle>[a-f](?:[0-9a-f]*[a-f])?)\d*"
+    r"|(?<![0-9A-Za-z])\d*(?P<hex_middle>[a-f](?:\d{0,10}[a-f])*)\d*"
     r"(?![0-9A-Za-z])"
 )
 # Every pattern above contains five digits in a row or two 4-digit groups;

@@ -580,3 +580,21 @@ def test_a_borrower_text_field_takes_no_null_and_the_schema_says_so(
     assert response.status_code == 422
     assert field in response.json()["error"]["fields"]
     assert "anyOf" not in patch and patch.get("type") == "string"
+
+
+def test_a_date_must_be_yyyy_mm_dd_not_a_unix_time(api_a, tenant_a):
+    """QA: received_on 1795132800 was read as 2026-11-20."""
+    loan = _active_loan(tenant_a)
+    before = _counts(tenant_a)
+
+    body = api_a.post(
+        f"/loans/{loan.pk}/repayments",
+        {"amount": "1.00", "received_on": 1795132800},
+        **{"Idempotency-Key": "unix-time"},
+    )
+    query = api_a.get(f"/loans/{loan.pk}/settlement-quote?on=1795132800")
+
+    for response, field in ((body, "received_on"), (query, "on")):
+        assert response.status_code == 422, response.content
+        assert "YYYY-MM-DD" in response.json()["error"]["fields"][field]
+    assert _counts(tenant_a) == before

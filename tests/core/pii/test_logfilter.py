@@ -175,7 +175,7 @@ def test_a_digit_run_longer_than_a_card_is_masked(length: int) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "[t_demo 26389e8625122450220746c9bebc4b41] GET /api/v1/loans",
+        "[t_demo 26389e86251224d0220746c9bebc4b41] GET /api/v1/loans",
         "commit 0a1b2c3d4e5f60718293a4b5c6d7e8f9012345ab done",
     ],
 )
@@ -195,3 +195,30 @@ def test_digits_at_the_end_of_a_hex_word_are_still_masked(
     text: str, masked: str
 ) -> None:
     assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (
+            "Not Found: /api/v1/borrowers/a110105199202020039b",
+            "Not Found: /api/v1/borrowers/a110105********0039b",
+        ),
+        (
+            "/borrowers/dead110105199202020039beef",
+            "/borrowers/dead110105********0039beef",
+        ),
+        ("/borrowers/a13912345678b", "/borrowers/a139****5678b"),
+    ],
+)
+def test_personal_data_between_hex_letters_is_masked(text: str, masked: str) -> None:
+    """QA round 3: the hex-word exception let an ID or a mobile between
+    lower-case a-f letters through in clear."""
+    assert mask_text(text) == masked
+
+
+def test_a_request_id_holding_eleven_digits_in_a_row_is_masked_in_part() -> None:
+    """Privacy first: such a run could be a mobile or an ID number."""
+    assert mask_text("[t 26389e8625122450220746c9bebc4b41]") == (
+        "[t 26389e862512******0746c9bebc4b41]"
+    )
