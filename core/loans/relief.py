@@ -72,7 +72,9 @@ def penalty_relief_post(
     call for the same repayment post nothing more.
     """
     on = repayment.received_on
-    key = f"repayment:{repayment.pk}:penalty-relief"
+    # One relief per application of the repayment: a replay undoes the
+    # last (penalty_relief_undo) and works it out again.
+    key = f"repayment:{repayment.pk}:penalty-relief:{repayment.applications}"
     if "penalty_relief" in repayment.allocation or _entry_exists(key):
         return Relief()  # voided already: the instalments hold the result
     if (
@@ -167,7 +169,9 @@ def _relief_book(
 
 
 def penalty_relief_undo(loan: Loan, repayment: Repayment, on: date) -> None:
-    """Put back the penalty ``penalty_relief_post`` voided (the money never came).
+    """Put back the penalty ``penalty_relief_post`` voided: the money never
+    came (a reversal), or the repayment is about to be replayed and its
+    relief worked out again.
 
     Precondition: the loan row is locked and the repayment's application
     undone. Does nothing for a repayment that voided no penalty.
@@ -175,6 +179,10 @@ def penalty_relief_undo(loan: Loan, repayment: Repayment, on: date) -> None:
     relief = repayment.allocation.get("penalty_relief")
     if not relief:
         return
+    repayment.allocation = {
+        k: v for k, v in repayment.allocation.items() if k != "penalty_relief"
+    }
+    repayment.save(update_fields=["allocation"])
     numbers = {int(n): Decimal(v) for n, v in relief["instalments"].items()}
     for instalment in loan.instalments.filter(number__in=numbers):
         instalment.penalty_due += numbers[instalment.number]
@@ -185,5 +193,5 @@ def penalty_relief_undo(loan: Loan, repayment: Repayment, on: date) -> None:
     journal_reverse(
         entry=JournalEntry.objects.get(pk=relief["entry"]),
         entry_date=on,
-        idempotency_key=f"repayment:{repayment.pk}:penalty-relief:undo",
+        idempotency_key=f"repayment:{repayment.pk}:penalty-relief-undo:{relief['entry']}",
     )

@@ -405,9 +405,11 @@ def repayment_record(
             allocation["settlement"] = _settlement_prepare(
                 loan, received_on, payoff, idempotency_key
             )
-        later_paid = later_principal_paid(later)
+        on_time = _recorded_on_time(later)
+        later_paid = later_principal_paid(on_time)
         for done in reversed(later):
             allocation_undo(loan, done, received_on)
+            penalty_relief_undo(loan, done, received_on)
         repayment = Repayment.objects.create(
             loan=loan,
             kind=kind,
@@ -426,8 +428,7 @@ def repayment_record(
             later_paid=later_paid,
         )
         allocation_apply(loan, repayment, relief.held)
-        for done in later:
-            allocation_apply(loan, done)
+        _replay(loan, later, on_time)
         _aging_refresh(loan)
         audit_record(
             actor=actor,
@@ -442,6 +443,35 @@ def repayment_record(
             },
         )
     return repayment
+
+
+def _recorded_on_time(repayments: list[Repayment]) -> list[Repayment]:
+    """Return those of ``repayments`` the daily close saw from their date
+    on: the ones that voided no penalty (a back-dated one that did was
+    recorded after closes that charged on the principal it pays)."""
+    return [r for r in repayments if "penalty_relief" not in r.allocation]
+
+
+def _replay(loan: Loan, later: list[Repayment], on_time: list[Repayment]) -> None:
+    """Apply again, oldest first, repayments undone for one slotted in
+    before them or reversed: each one's back-dated relief is worked out
+    again from its own date (``penalty_relief_post``), so it pays what it
+    would have paid had the money come in that order (QA: a payment dated
+    11-30 recorded before one dated 11-24 kept its old relief and paid
+    penalty not owed yet on 11-30). Principal the close saw paid is that
+    of the later repayments ``on_time``."""
+    business_date = _business_date_set()
+    seen = {r.pk for r in on_time}
+    for index, done in enumerate(later):
+        relief = penalty_relief_post(
+            loan,
+            done,
+            business_date=business_date,
+            later_paid=later_principal_paid(
+                [r for r in later[index + 1 :] if r.pk in seen]
+            ),
+        )
+        allocation_apply(loan, done, relief.held)
 
 
 def _payoff_covered(loan: Loan, on: date, amount: Decimal) -> PayoffQuote | None:
@@ -596,8 +626,10 @@ def repayment_reverse(
             return _same_request(existing, loan, request)
         _reversal_check(target, loan, on)
         later = _posted_after_repayment(loan, target)
+        on_time = _recorded_on_time(later)
         for done in reversed(later):
             allocation_undo(loan, done, on)
+            penalty_relief_undo(loan, done, on)
         allocation_undo(loan, target, on)
         if target.kind == RepaymentKind.SETTLEMENT:
             _settlement_undo(
@@ -606,8 +638,7 @@ def repayment_reverse(
         penalty_relief_undo(loan, target, on)
         target.status = RepaymentStatus.REVERSED
         target.save(update_fields=["status"])
-        for done in later:
-            allocation_apply(loan, done)
+        _replay(loan, later, on_time)
         reversal = Repayment.objects.create(
             loan=loan,
             kind=RepaymentKind.REVERSAL,

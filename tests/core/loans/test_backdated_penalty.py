@@ -26,11 +26,17 @@ LAST_CLOSED = date(2027, 2, 22)  # business date 23 Feb: 8 days past due
 
 def _overdue_loan() -> Loan:
     """Return a loan whose first instalment drew 7 days of penalty (grace 0)."""
-    loan = loan_active_make(grace_days=0)
+    return _overdue_loans(1)[0]
+
+
+def _overdue_loans(count: int) -> list[Loan]:
+    """Return ``count`` alike loans, each as ``_overdue_loan`` makes one."""
+    loans = [loan_active_make(grace_days=0) for _ in range(count)]
     business_date_set(on=date(2027, 2, 14))
     close_run(through=LAST_CLOSED)
-    loan.refresh_from_db()
-    return loan
+    for loan in loans:
+        loan.refresh_from_db()
+    return loans
 
 
 def _daily_penalty(principal: Decimal, day: date) -> Decimal:
@@ -293,4 +299,75 @@ def test_voiding_again_for_the_same_repayment_changes_nothing(
     assert loan.penalty_outstanding == penalty_before
     assert loan.instalments.get(number=1).penalty_due == instalment_penalty
     assert JournalEntry.objects.filter(kind="penalty_relief").count() == 1
+    assert_books_agree()
+
+
+def _state(loan: Loan) -> tuple:
+    loan.refresh_from_db()
+    first = loan.instalments.get(number=1)
+    return (
+        loan.status,
+        loan.dpd,
+        loan.penalty_outstanding,
+        first.principal_paid,
+        first.interest_paid,
+        first.penalty_paid,
+        first.penalty_due,
+        first.paid_off_on,
+    )
+
+
+def test_payments_recorded_out_of_date_order_end_as_in_date_order(
+    in_tenant_a, assert_books_agree
+):
+    """QA round 3: 400.48 dated 19 Feb recorded before 468.68 dated the due
+    date kept its first relief when replayed, paid penalty not owed yet on
+    its date and left the loan overdue; in date order it was current."""
+    in_order, reversed_order = _overdue_loans(2)
+    arrears = in_order.instalments.get(number=1)
+    first_part = D("468.68")
+    second_part = arrears.principal_due + arrears.interest_due - first_part
+    parts = [(DUE, first_part), (date(2027, 2, 19), second_part)]
+
+    for n, (on, amount) in enumerate(parts):
+        repayment_record(
+            loan_id=in_order.pk, amount=amount, received_on=on, idempotency_key=f"o{n}"
+        )
+    for n, (on, amount) in enumerate(reversed(parts)):
+        repayment_record(
+            loan_id=reversed_order.pk,
+            amount=amount,
+            received_on=on,
+            idempotency_key=f"r{n}",
+        )
+
+    assert _state(reversed_order) == _state(in_order)
+    assert_books_agree()
+
+
+def test_reversing_one_same_day_part_leaves_the_others_as_if_paid_alone(
+    in_tenant_a, assert_books_agree
+):
+    """QA round 3: after the middle one of three parts dated the due date
+    was reversed, the replayed third part paid penalty charged later."""
+    three, two = _overdue_loans(2)
+    parts = [D("300.00"), D("300.00"), D("268.68")]
+    for n, amount in enumerate(parts):
+        repayment_record(
+            loan_id=three.pk, amount=amount, received_on=DUE, idempotency_key=f"t{n}"
+        )
+    for n, amount in enumerate([parts[0], parts[2]]):
+        repayment_record(
+            loan_id=two.pk, amount=amount, received_on=DUE, idempotency_key=f"w{n}"
+        )
+    middle = three.repayments.get(idempotency_key="t1")
+
+    repayment_reverse(
+        repayment_id=middle.pk,
+        on=date(2027, 2, 23),
+        idempotency_key="rev-middle",
+        reason="bounced",
+    )
+
+    assert _state(three) == _state(two)
     assert_books_agree()
