@@ -106,7 +106,7 @@ def allocation_apply(
     loan.credit_balance += split.unallocated
     lines.append(Line("2101", credit=split.unallocated, loan_id=loan.pk))
     record = {"instalments": paid, "credit": str(split.unallocated)}
-    for kept in ("settlement", "penalty_relief"):  # what was changed first, kept
+    for kept in ("settlement", "penalty_relief", "backdated"):  # set first, kept
         if kept in repayment.allocation:
             record[kept] = repayment.allocation[kept]
     record["prior_status"] = loan.status

@@ -399,7 +399,13 @@ def repayment_record(
         _not_after_business_date(received_on, "received_on")
         later = _posted_after(loan, received_on)
         payoff = None if later else _payoff_covered(loan, received_on, amount)
-        allocation: dict[str, Any] = {}
+        business_date = _business_date_set()
+        # Recorded after the close of its date (the closes since charged
+        # penalty on the principal it pays): its relief is worked out again
+        # whenever it is replayed (_replay).
+        allocation: dict[str, Any] = {
+            "backdated": business_date is not None and received_on < business_date
+        }
         if payoff is not None:
             kind = RepaymentKind.SETTLEMENT
             allocation["settlement"] = _settlement_prepare(
@@ -424,7 +430,7 @@ def repayment_record(
         relief = penalty_relief_post(
             loan,
             repayment,
-            business_date=_business_date_set(),
+            business_date=business_date,
             later_paid=later_paid,
         )
         allocation_apply(loan, repayment, relief.held)
@@ -446,10 +452,10 @@ def repayment_record(
 
 
 def _recorded_on_time(repayments: list[Repayment]) -> list[Repayment]:
-    """Return those of ``repayments`` the daily close saw from their date
-    on: the ones that voided no penalty (a back-dated one that did was
-    recorded after closes that charged on the principal it pays)."""
-    return [r for r in repayments if "penalty_relief" not in r.allocation]
+    """Return those of ``repayments`` recorded on the business date they
+    were received: the daily close saw the principal they paid from their
+    date on (a back-dated one was recorded after closes that had not)."""
+    return [r for r in repayments if not r.allocation.get("backdated")]
 
 
 def _replay(loan: Loan, later: list[Repayment], on_time: list[Repayment]) -> None:
@@ -463,6 +469,12 @@ def _replay(loan: Loan, later: list[Repayment], on_time: list[Repayment]) -> Non
     business_date = _business_date_set()
     seen = {r.pk for r in on_time}
     for index, done in enumerate(later):
+        if done.pk in seen:
+            # The close charged on what was left after it: nothing to void
+            # (QA: relief worked out for it after a close voided penalty
+            # that was really charged).
+            allocation_apply(loan, done)
+            continue
         relief = penalty_relief_post(
             loan,
             done,

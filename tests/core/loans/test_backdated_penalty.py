@@ -371,3 +371,35 @@ def test_reversing_one_same_day_part_leaves_the_others_as_if_paid_alone(
 
     assert _state(three) == _state(two)
     assert_books_agree()
+
+
+def test_a_repayment_recorded_on_time_keeps_its_penalty_when_replayed(
+    in_tenant_a, assert_books_agree
+):
+    """QA round 4: 300.00 paid on the business date, a close, then 100.00
+    dated earlier: the replayed on-time payment was given relief, though
+    the close had charged penalty only on what it left unpaid (0.18 voided
+    where 0.04 was right)."""
+    replayed = _overdue_loan()
+    business = date(2027, 2, 23)
+    repayment_record(
+        loan_id=replayed.pk,
+        amount=D("300.00"),
+        received_on=business,
+        idempotency_key=f"on-time-{replayed.pk}",
+    )
+    close_run(through=business)
+
+    repayment_record(
+        loan_id=replayed.pk,
+        amount=D("100.00"),
+        received_on=date(2027, 2, 19),
+        idempotency_key="early-replayed",
+    )
+
+    on_time = replayed.repayments.get(idempotency_key=f"on-time-{replayed.pk}")
+    assert "penalty_relief" not in on_time.allocation
+    assert not JournalEntry.objects.filter(
+        idempotency_key__startswith=f"repayment:{on_time.pk}:penalty-relief"
+    ).exists()
+    assert_books_agree()
