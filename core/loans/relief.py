@@ -150,7 +150,10 @@ def _relief_book(
         kind="penalty_relief",
         loan=loan,
         idempotency_key=key,
-        lines=[Line("4003", debit=total), Line("1104", credit=total)],
+        lines=[
+            Line("4003", debit=total, loan_id=loan.pk),
+            Line("1104", credit=total, loan_id=loan.pk),
+        ],
     )
     repayment.allocation = {
         **repayment.allocation,

@@ -403,3 +403,19 @@ def test_a_repayment_recorded_on_time_keeps_its_penalty_when_replayed(
         idempotency_key__startswith=f"repayment:{on_time.pk}:penalty-relief"
     ).exists()
     assert_books_agree()
+
+
+def test_the_relief_entry_lines_name_the_loan(in_tenant_a, assert_books_agree):
+    """QA round 4: per-loan ledger views missed the relief (no loan_id)."""
+    loan = _overdue_loan()
+    first = loan.instalments.get(number=1)
+    repayment_record(
+        loan_id=loan.pk,
+        amount=first.principal_due + first.interest_due,
+        received_on=DUE,
+        idempotency_key="named",
+    )
+
+    entry = JournalEntry.objects.get(kind="penalty_relief")
+    assert {line.loan_id for line in entry.lines.all()} == {loan.pk}
+    assert_books_agree()
