@@ -42,6 +42,11 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+def shown(text: str, limit: int) -> str:
+    """Quote a caller's text in a message without echoing a long one whole."""
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
 def error_response(
     status: int, code: str, message: str, fields: dict[str, str] | None = None
 ) -> JsonResponse:

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.operation import Operation
 
+from apiv1.errors import shown
 from core.errors import InvalidInput
 
 MAX_NAME_SHOWN = 60
@@ -50,18 +51,13 @@ class StrictQueryOperation(Operation):
 def _unknown_parameters(unknown: list[str], known: frozenset[str]) -> InvalidInput:
     taken = ", ".join(sorted(known)) or "none"
     fields = {
-        _shown(name): f"is not a query parameter of this endpoint (it takes: {taken})"
+        shown(
+            name, MAX_NAME_SHOWN
+        ): f"is not a query parameter of this endpoint (it takes: {taken})"
         for name in unknown
     }
     first = next(iter(fields))
     return InvalidInput(f"{first}: {fields[first]}", fields=fields)
-
-
-def _shown(name: str) -> str:
-    """Name a caller's parameter without echoing an overlong one whole."""
-    if len(name) > MAX_NAME_SHOWN:
-        return f"{name[:MAX_NAME_SHOWN]}..."
-    return name
 
 
 def query_strict_install(router: Router) -> None:

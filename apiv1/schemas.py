@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from core.borrowers.consent import CONSENT_PURPOSES
+
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.000001")
 
@@ -262,13 +264,7 @@ class ProductOut(Schema):
 
 class ConsentIn(In):
     purpose: Annotated[
-        Literal[
-            "credit_report",
-            "personal_information",
-            "identity_verification",
-            "bank_statement",
-            "marketing",
-        ],
+        Literal[CONSENT_PURPOSES],  # type: ignore[valid-type]
         Field(description="credit_report is needed for a bureau query"),
     ]
     text_version: Annotated[str, Field(min_length=1, max_length=40)]

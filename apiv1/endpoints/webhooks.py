@@ -10,6 +10,7 @@ from ninja import Path, Query, Router, Status
 from pydantic import Field
 
 from apiv1 import webhooks
+from apiv1.errors import shown
 from apiv1.idempotency import idempotent
 from apiv1.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from apiv1.outbox import EVENT_TYPES
@@ -50,12 +51,8 @@ def _event_require(event_id: str) -> OutboxEvent:
     match = _EVENT_ID.fullmatch(event_id)
     event = OutboxEvent.objects.filter(pk=int(match[1])).first() if match else None
     if event is None:
-        raise NotFound(f"event {_shown(event_id)} does not exist")
+        raise NotFound(f"event {shown(event_id, 30)} does not exist")
     return event
-
-
-def _shown(event_id: str) -> str:
-    return event_id if len(event_id) <= 30 else f"{event_id[:30]}..."
 
 
 EventId = Annotated[str, Path(description=EVENT_ID_DESCRIPTION, max_length=40)]

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.audit.services import audit_record
 from core.borrowers import identity
+from core.borrowers.consent import CONSENT_PURPOSES
 from core.borrowers.fields import (
     INDEX_BANK_CARD,
     INDEX_ID_NUMBER,
@@ -36,17 +37,6 @@ from tenants.current import tenant_connection
 logger = logging.getLogger(__name__)
 
 SEALED_FIELDS = ("id_number", "mobile", "bank_card")
-# What a borrower may consent to (PIPL: each processing purpose is
-# consented to separately). A credit-report consent (征信查询授权) is what
-# allows a bureau query: without one the bureau is not asked (risk.collect).
-CONSENT_PURPOSES = (
-    "credit_report",
-    "personal_information",
-    "identity_verification",
-    "bank_statement",
-    "marketing",
-)
-CREDIT_REPORT = "credit_report"
 # How far ahead of our clock a caller's consent time may be.
 CLOCK_SKEW = timedelta(minutes=5)
 ROTATED_FIELDS = (*SEALED_FIELDS, "birth_date")

@@ -49,6 +49,17 @@ def instalment_dues(instalments: list[Instalment]) -> list[InstalmentDue]:
     ]
 
 
+def principal_paid(allocation: dict) -> dict[int, Decimal]:
+    """Return the principal a repayment's ``allocation`` record paid, per
+    instalment number (those it paid none of left out)."""
+    paid = {}
+    for number, line in (allocation or {}).get("instalments", {}).items():
+        principal = Decimal(line.get(Bucket.PRINCIPAL.value, "0"))
+        if principal:
+            paid[int(number)] = principal
+    return paid
+
+
 def _instalments_pay(
     instalments: list[Instalment], paid: dict[str, dict[str, str]], on: date
 ) -> dict[Bucket, Decimal]:

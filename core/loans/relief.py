@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from core.ledger.models import JournalEntry
 from core.ledger.services import Line, journal_post, journal_reverse
-from core.loans.application import instalment_dues
+from core.loans.application import instalment_dues, principal_paid
 from core.loans.models import Instalment, Loan, Repayment, RepaymentKind
 from core.pricing.allocation import Bucket
 from core.pricing.daycount import DayCount
@@ -38,10 +38,8 @@ def later_principal_paid(later: Sequence[Repayment]) -> LatePrincipal:
     """Return, per instalment number, the principal ``later`` repayments paid."""
     paid: LatePrincipal = defaultdict(list)
     for repayment in later:
-        for number, line in repayment.allocation.get("instalments", {}).items():
-            principal = Decimal(line.get(Bucket.PRINCIPAL.value, "0"))
-            if principal:
-                paid[int(number)].append((repayment.received_on, principal))
+        for number, principal in principal_paid(repayment.allocation).items():
+            paid[number].append((repayment.received_on, principal))
     return paid
 
 
@@ -75,15 +73,15 @@ def penalty_relief_post(
     # One relief per application of the repayment: a replay undoes the
     # last (penalty_relief_undo) and works it out again.
     key = f"repayment:{repayment.pk}:penalty-relief:{repayment.applications}"
-    if "penalty_relief" in repayment.allocation or _entry_exists(key):
-        return Relief()  # voided already: the instalments hold the result
     if (
         repayment.kind != RepaymentKind.REGULAR
         or business_date is None
         or on >= business_date
         or loan.penalty_rate <= 0
+        or "penalty_relief" in repayment.allocation
+        or _entry_exists(key)  # the last: a query
     ):
-        return Relief()
+        return Relief()  # nothing to void, or voided already
     instalments = list(
         loan.instalments.filter(paid_off_on__isnull=True).order_by("number")
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection
 
 from core.errors import Conflict, InvalidInput
+from core.loans.application import principal_paid
 from core.loans.models import (
     Instalment,
     Loan,
@@ -136,15 +137,8 @@ def _principal_repaid_since(
         kind__in=(RepaymentKind.REGULAR, RepaymentKind.SETTLEMENT),
         received_on__gte=start,
     ).values_list("received_on", "allocation"):
-        lines = (allocation or {}).get("instalments", {})
-        principal = sum(
-            (
-                Decimal(line.get("principal", "0"))
-                for number, line in lines.items()
-                if int(number) in numbers
-            ),
-            ZERO,
-        )
+        paid = principal_paid(allocation)
+        principal = sum((paid[n] for n in numbers if n in paid), ZERO)
         if principal:
             repaid.append((received_on, principal))
     return repaid

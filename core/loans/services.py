@@ -434,7 +434,7 @@ def repayment_record(
             later_paid=later_paid,
         )
         allocation_apply(loan, repayment, relief.held)
-        _replay(loan, later, on_time)
+        _replay(loan, later, on_time, business_date)
         _aging_refresh(loan)
         audit_record(
             actor=actor,
@@ -458,7 +458,12 @@ def _recorded_on_time(repayments: list[Repayment]) -> list[Repayment]:
     return [r for r in repayments if not r.allocation.get("backdated")]
 
 
-def _replay(loan: Loan, later: list[Repayment], on_time: list[Repayment]) -> None:
+def _replay(
+    loan: Loan,
+    later: list[Repayment],
+    on_time: list[Repayment],
+    business_date: date | None,
+) -> None:
     """Apply again, oldest first, repayments undone for one slotted in
     before them or reversed: each one's back-dated relief is worked out
     again from its own date (``penalty_relief_post``), so it pays what it
@@ -466,7 +471,6 @@ def _replay(loan: Loan, later: list[Repayment], on_time: list[Repayment]) -> Non
     11-30 recorded before one dated 11-24 kept its old relief and paid
     penalty not owed yet on 11-30). Principal the close saw paid is that
     of the later repayments ``on_time``."""
-    business_date = _business_date_set()
     seen = {r.pk for r in on_time}
     for index, done in enumerate(later):
         if done.pk in seen:
@@ -650,7 +654,7 @@ def repayment_reverse(
         penalty_relief_undo(loan, target, on)
         target.status = RepaymentStatus.REVERSED
         target.save(update_fields=["status"])
-        _replay(loan, later, on_time)
+        _replay(loan, later, on_time, _business_date_set())
         reversal = Repayment.objects.create(
             loan=loan,
             kind=RepaymentKind.REVERSAL,

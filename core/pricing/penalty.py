@@ -11,7 +11,6 @@ it (ADR 0002, "Back-dated repayments").
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -26,8 +25,8 @@ from core.pricing.allocation import (
     Strategy,
     allocate,
 )
-from core.pricing.daycount import DayCount, days_30e_360_isda
-from core.pricing.interest import Ratio, interest_for_ratio
+from core.pricing.daycount import DayCount, day_count_ratio
+from core.pricing.interest import interest_for_ratio
 from core.pricing.rounding import ZERO, RoundingMode, is_whole_cents
 
 
@@ -88,18 +87,11 @@ def penalty_for_day(
     Division last, rounded half away from zero, whatever the product's mode.
     """
     return interest_for_ratio(
-        principal, annual_rate, _day_ratio(day, day_count), RoundingMode.HALF_UP
+        principal,
+        annual_rate,
+        day_count_ratio(day, day + timedelta(days=1), day_count),
+        RoundingMode.HALF_UP,
     )
-
-
-def _day_ratio(day: date, day_count: DayCount) -> Ratio:
-    if day_count is DayCount.ACT_360:
-        return 1, 360
-    if day_count is DayCount.THIRTY_360:
-        return days_30e_360_isda(day, day + timedelta(days=1)), 360
-    if day_count is DayCount.ACT_ACT:
-        return 1, 366 if calendar.isleap(day.year) else 365
-    return 1, 365
 
 
 def penalty_not_owed(

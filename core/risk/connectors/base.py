@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
 
+from core.borrowers.consent import CREDIT_REPORT
+
 BUREAU, IDENTITY, TURNOVER = "bureau", "identity", "turnover"
 FAILED, TIMEOUT, MALFORMED = "failed", "timeout", "malformed"
 
@@ -31,7 +33,7 @@ REASON_CODES: dict[tuple[str, str], tuple[str, str]] = {
 IDENTITY_MISMATCH = ("C010", "identity_mismatch")
 # A source that may be asked only with the borrower's consent to a purpose:
 # the bureau with a credit-report consent (征信业管理条例 art. 18).
-CONSENT_NEEDED = {BUREAU: "credit_report"}
+CONSENT_NEEDED = {BUREAU: CREDIT_REPORT}
 NO_CONSENT = "no_consent"
 BUREAU_NO_CONSENT = ("C004", "bureau_no_consent")
 
