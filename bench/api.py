@@ -46,7 +46,7 @@ import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._django import ROOT, bench_database_drop, bench_database_setup
@@ -97,7 +97,10 @@ PGBENCH_SECONDS = 10
 def _pgbench(database_url: str) -> tuple[str, list[str], dict[str, str]]:
     parts = urlsplit(database_url)
     env = {**os.environ, "PGPASSWORD": parts.password or ""}
-    connect = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)]
+    # The embedded server (config.devenv) names its socket directory in
+    # the query string: postgresql://postgres:@/jinqiao?host=/path.
+    host = parse_qs(parts.query).get("host", [parts.hostname or "127.0.0.1"])[0]
+    connect = ["-h", host, "-p", str(parts.port or 5432)]
     connect += ["-U", parts.username or "postgres"]
     return _pgbench_binary(), connect, env
 

@@ -3,7 +3,7 @@ defaults, PostgreSQL from BARE_DATABASE_URL, connections kept for
 BARE_CONN_MAX_AGE seconds (Django's default, 0, opens one per request)."""
 
 import os
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 _url = urlsplit(os.environ["BARE_DATABASE_URL"])
 
@@ -48,7 +48,8 @@ DATABASES = {
         "NAME": _url.path.lstrip("/"),
         "USER": _url.username or "postgres",
         "PASSWORD": _url.password or "",
-        "HOST": _url.hostname or "127.0.0.1",
+        # The embedded server names its socket directory as ?host=/path.
+        "HOST": parse_qs(_url.query).get("host", [_url.hostname or "127.0.0.1"])[0],
         "PORT": str(_url.port or 5432),
         "CONN_MAX_AGE": int(os.environ.get("BARE_CONN_MAX_AGE", "0")),
     }
