@@ -241,6 +241,8 @@ if _cache_url:
         CACHES = {"default": env.cache_url_config(_cache_url)}
     except Exception as exc:  # noqa: BLE001 - django-environ raises many kinds
         raise ImproperlyConfigured(f"CACHE_URL: malformed ({exc})") from None
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        CACHES["default"]["BACKEND"] = "config.cache.KeptRedisCache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if TESTING:

@@ -9,11 +9,14 @@ test database's name under test, so a run deletes only its own keys.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 
 def cache_clear_own() -> None:
+    # The backend itself: ``django.core.cache.cache`` is a proxy, never an
+    # instance of RedisCache.
+    cache = caches["default"]
     if not isinstance(cache, RedisCache):
         cache.clear()  # local memory or files: this run's alone
         return

@@ -149,6 +149,28 @@ def test_the_rate_limit_answers_429_with_retry_after(make_client, tenant_a):
     assert limited.json()["error"]["code"] == "rate_limited"
 
 
+def test_the_rate_count_expires_with_its_window_and_reads_through_the_cache(
+    tenant_a,
+):
+    from django.core.cache import cache, caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from apiv1.ratelimit import WINDOW_SECONDS, _count
+
+    counter = "apiv1:rl:test-expiry:1"
+    cache.delete(counter)
+    counts = [_count(counter) for _ in range(3)]
+
+    assert counts == [1, 2, 3]
+    assert cache.get(counter) == 3
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):  # the one-round-trip path
+        name = backend.make_and_validate_key(counter)
+        ttl = backend._cache.get_client(name).ttl(name)
+        assert 0 < ttl <= WINDOW_SECONDS + 5
+    cache.delete(counter)
+
+
 def test_scopes_are_enforced(make_client, tenant_a):
     reader = make_client(tenant_a, ["read"])
 
