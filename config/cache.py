@@ -23,11 +23,12 @@ class KeptRedisCacheClient(RedisCacheClient):
         self._kept: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
+        django: Any = self  # its private helpers are not in django-stubs
+        index = django._get_connection_pool_index(write)
         client = self._kept.get(index)
         if client is None:
-            client = self._client(connection_pool=self._get_connection_pool(write))
-            self._kept[index] = client
+            pool = django._get_connection_pool(write)
+            client = self._kept[index] = django._client(connection_pool=pool)
         return client
 
 
