@@ -75,12 +75,23 @@ logger = logging.getLogger(__name__)
 # fallback to the general path leaves a gap in the sequences, nothing else.
 # Parameters: ID indexes, external refs, product version ids (arrays), the
 # number of ids to take, then SHARING_SQL's.
+#
+# The statement is prepared (core.prepared), so its plan is the generic one
+# made when the tables were small: ``column = ANY(%s)`` there became a
+# sequential scan, kept as the tables grew (every instant call read every
+# borrower and application: PostgreSQL's CPU per call grew with the book).
+# One probe per key (a lateral equality, as SHARING_SQL does) is planned as
+# an index lookup whatever the statistics.
 _CONTEXT = f"""
 SELECT
-    (SELECT coalesce(json_agg(id_number_index), '[]')
-     FROM borrowers_borrower WHERE id_number_index = ANY(%s)),
-    (SELECT coalesce(json_agg(external_ref), '[]')
-     FROM risk_application WHERE external_ref = ANY(%s)),
+    (SELECT coalesce(json_agg(b.id_number_index), '[]')
+     FROM unnest(%s::varchar[]) k CROSS JOIN LATERAL (
+        SELECT id_number_index FROM borrowers_borrower
+        WHERE id_number_index = k OFFSET 0) b),
+    (SELECT coalesce(json_agg(a.external_ref), '[]')
+     FROM unnest(%s::varchar[]) k CROSS JOIN LATERAL (
+        SELECT external_ref FROM risk_application
+        WHERE external_ref = k OFFSET 0) a),
     (SELECT coalesce(json_agg(id), '[]')
      FROM products_productversion WHERE id = ANY(%s) AND status = 'active'),
     (SELECT coalesce(json_agg(json_build_array(id, status, challenger_share)), '[]')

@@ -505,3 +505,41 @@ def test_a_batch_decided_again_takes_no_ids_for_items_on_file(tenant_a):
 
     assert again == first  # the same applications, found by their refs
     assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
+
+
+def test_the_prepared_context_read_probes_indexes_under_a_generic_plan(tenant_a):
+    """The instant call's context read runs prepared: PostgreSQL keeps the
+    generic plan it made when the tables were empty. With ``= ANY(%s)``
+    that plan scanned every borrower and application on each call."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.risk.collect import COUNT_DAYS, sharing_params
+    from core.risk.instant import _CONTEXT
+
+    now = timezone.now()
+    params = [
+        ["k"],
+        ["ref"],
+        [1],
+        1,
+        *sharing_params([], now - timedelta(days=max(COUNT_DAYS)), now),
+    ]
+    parts = _CONTEXT.split("%s")
+    numbered = parts[0] + "".join(
+        f"${n}{part}" for n, part in enumerate(parts[1:], start=1)
+    )
+    with tenant_context(tenant_a), connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            cursor.execute(f"PREPARE jq_test_context AS {numbered}")
+            marks = ", ".join(["%s"] * len(params))
+            cursor.execute(f"EXPLAIN EXECUTE jq_test_context({marks})", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE jq_test_context")
+            cursor.execute("RESET plan_cache_mode")
+
+    assert "Seq Scan on borrowers_borrower" not in plan
+    assert "Seq Scan on risk_application" not in plan
