@@ -208,6 +208,7 @@ def features_gather(
     collected = Collected()
     for name, value in declared_check(declared or {}).items():
         _put(collected, name, value, DECLARED)
+    fetched: set[str] = set()  # the sources whose answer _fetch checked
     for config in configs:
         kind = connector_kind(config.name)
         collected.kinds.add(kind)
@@ -216,6 +217,8 @@ def features_gather(
             collected.issues.append(_issue(config.name, NO_CONSENT, *BUREAU_NO_CONSENT))
             continue
         answer = cached.get((config.name, config.mode))
+        if answer is None:
+            fetched.add(config.name)
         for name, value in _source_fetch(
             config, application, borrower, collected, answer
         ):
@@ -225,7 +228,16 @@ def features_gather(
     own = _own_features(application, borrower, collected, counts)
     for name, value in own.items():
         _put(collected, name, value, OWN)
-    coerce_features(collected.features, list(collected.features))  # check only
+    # Check what was not checked as it came (declared values and fetched
+    # answers were): our own features and cached answers.
+    coerce_features(
+        collected.features,
+        [
+            name
+            for name, source in collected.sources.items()
+            if source != DECLARED and source not in fetched
+        ],
+    )
     return collected
 
 
