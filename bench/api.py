@@ -13,8 +13,10 @@ WORKER_CONCURRENCY processes) and runs:
 - read (context only): GET /api/v1/products/{code} for 5 s, the cost of
   routing, key auth, rate limit and serialisation without the decision;
 - batch: BENCH_BATCHES batches of 500 applications posted together,
-  decided by the worker; decisions per second from first POST to last
-  batch done (8 batches: a steady stream, not the start-up of one task);
+  decided by the worker; decisions per second from the first POST to the
+  last batch's completion as the server stamped it (the client polls every
+  0.2 s; that lag is reported as polled_seconds, not counted) (8 batches:
+  a steady stream, not the start-up of one task);
 - calibration: the issue scales its goals by "a bare django-ninja endpoint
   that inserts two rows" (about 0.15 x pgbench on its machines). bench/bare
   is that endpoint in a project as startproject makes it, under the same
@@ -23,7 +25,10 @@ WORKER_CONCURRENCY processes) and runs:
   Jinqiao keeps them): its ratios show how this machine compares with
   that scale.
 
-Last line: one JSON object. Loopback only; every phase is time-bounded.
+The database is DATABASE_URL's server, or the embedded one that
+``make bench-api`` starts when none is set (pgbench then reaches it
+through its socket directory). Last line: one JSON object. Loopback only;
+every phase is time-bounded.
 Environment: BENCH_SECONDS (15), BENCH_CLIENTS (8), BENCH_BATCHES (8),
 BENCH_KEEP=1 keeps the databases.
 """
