@@ -8,26 +8,42 @@ On Redis a request costs one round trip: SET NX with the expiry, then
 INCR, sent together (Django's add and incr take three: SET NX, EXISTS,
 INCR). Django's Redis cache stores an int as a plain integer, so the
 counter stays readable with ``cache.get``.
+
+When the cache cannot be reached (Redis down, a file cache's disk full)
+the request is let through and a warning logged: the limit protects the
+service, and refusing every call, or answering 500, while the cache is
+away would do the harm it exists to prevent.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
 
 from apiv1.errors import RateLimited
 from apiv1.keys.models import ApiKey
 
 WINDOW_SECONDS = 60
 
+logger = logging.getLogger(__name__)
+
 
 def rate_limit_hit(key: ApiKey) -> None:
     """Count one request for ``key``; raise RateLimited past its limit."""
     now = time.time()
     window = int(now // WINDOW_SECONDS)
-    count = _count(f"apiv1:rl:{key.prefix}:{window}")
+    try:
+        count = _count(f"apiv1:rl:{key.prefix}:{window}")
+    except (RedisError, OSError):
+        logger.warning(
+            "rate limit not counted: the cache is unreachable",
+            extra={"key_prefix": key.prefix},
+        )
+        return
     if count > key.rate_limit_per_minute:
         retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now) + 1)
         raise RateLimited(

@@ -239,3 +239,24 @@ def test_the_management_command_prints_the_secret_once(tenant_a, capsys):
     secret = capsys.readouterr().out.strip()
     assert secret.startswith("jq_live_")
     assert ApiClient(secret).get("/products").status_code == 200
+
+
+def test_an_unreachable_cache_lets_the_call_through_with_a_warning(
+    make_client, tenant_a, settings, caplog
+):
+    """Nothing listens on port 1: counting fails, the call is answered."""
+    api = make_client(tenant_a, ["read"], rate_limit_per_minute=3)
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "BACKEND": "config.cache.KeptRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5},
+        }
+    }
+
+    with caplog.at_level("WARNING", logger="apiv1.ratelimit"):
+        statuses = [api.get("/products").status_code for _ in range(2)]
+
+    assert statuses == [200, 200]
+    assert "rate limit not counted" in caplog.text
