@@ -3,7 +3,8 @@
 ninja keeps only the query parameters an operation declares and drops the
 rest without a word, so a misspelt filter (``created_afer``) or one an
 endpoint lacks answered an unfiltered list. Unknown body fields are
-refused; so are unknown query parameters, for every operation, here.
+refused; so are unknown query parameters, and a parameter given twice
+(none takes a list), for every operation, here.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ class StrictQueryOperation(Operation):
         unknown = [name for name in request.GET if name not in self.query_names]
         if unknown:
             raise _unknown_parameters(unknown, self.query_names)
+        # Every parameter takes one value: ninja kept the last of several
+        # (``?status=approved&status=rejected`` listed the rejected only).
+        repeated = [name for name, values in request.GET.lists() if len(values) > 1]
+        if repeated:
+            raise _repeated_parameters(repeated)
         return super()._get_values(request, path_params, temporal_response)
 
 
@@ -55,6 +61,15 @@ def _unknown_parameters(unknown: list[str], known: frozenset[str]) -> InvalidInp
             name, MAX_NAME_SHOWN
         ): f"is not a query parameter of this endpoint (it takes: {taken})"
         for name in unknown
+    }
+    first = next(iter(fields))
+    return InvalidInput(f"{first}: {fields[first]}", fields=fields)
+
+
+def _repeated_parameters(repeated: list[str]) -> InvalidInput:
+    fields = {
+        shown(name, MAX_NAME_SHOWN): "is given more than once; it takes one value"
+        for name in repeated
     }
     first = next(iter(fields))
     return InvalidInput(f"{first}: {fields[first]}", fields=fields)

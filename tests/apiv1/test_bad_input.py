@@ -552,6 +552,20 @@ def test_an_unknown_query_parameter_on_a_post_is_refused(api_a):
     assert "dry_run" in response.json()["error"]["fields"]
 
 
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("/applications?status=approved&status=rejected", "status"),
+        ("/events?limit=5&limit=500", "limit"),
+    ],
+)
+def test_a_query_parameter_given_twice_is_refused_naming_it(api_a, path, name):
+    response = api_a.get(path)
+
+    assert response.status_code == 422, response.content
+    assert "more than once" in response.json()["error"]["fields"][name]
+
+
 def test_known_query_parameters_still_work(api_a):
     response = api_a.get("/events?limit=5&type=loan.created")
 
