@@ -36,13 +36,18 @@ _USCC_CHAR = "[0-9A-HJ-NP-RTUW-Y]"
 _START = r"(?<![0-9])(?<![0-9]\.)"
 _END = r"(?![0-9])(?!\.[0-9])"
 
+# What may split an ID, card or mobile into groups: a space or hyphen, and
+# also an underscore, the other dashes and minus, a no-break, ideographic
+# or full-width space or hyphen ("110105_19491231_002X" was logged whole).
+_SEP = "[ _\\-\u00a0\u2010-\u2015\u2212\u3000\uff0d]"
+
 _PERSONAL_DATA = re.compile(
-    rf"{_START}(?P<spaced_id>\d{{6}}[ -]\d{{8}}[ -]\d{{3}}[0-9Xx]){_END}"
-    rf"|{_START}(?P<spaced_card>\d{{4}}(?:[ -]\d{{4}}){{3}}(?:[ -]\d{{1,3}})?){_END}"
+    rf"{_START}(?P<spaced_id>\d{{6}}{_SEP}\d{{8}}{_SEP}\d{{3}}[0-9Xx]){_END}"
+    rf"|{_START}(?P<spaced_card>\d{{4}}(?:{_SEP}\d{{4}}){{3}}(?:{_SEP}\d{{1,3}})?){_END}"
     rf"|(?<![0-9A-Za-z])(?<![0-9]\.)(?P<uscc>{_USCC_CHAR}{{2}}\d{{6}}{_USCC_CHAR}{{10}})"
     r"(?![0-9A-Za-z])"
     rf"|{_START}(?P<long_run>\d{{15,}}[Xx]?){_END}"
-    rf"|{_START}(?P<mobile>(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{{4}}){{2}}){_END}"
+    rf"|{_START}(?P<mobile>(?:\+?86{_SEP}?)?1[3-9]\d(?:{_SEP}?\d{{4}}){{2}}){_END}"
 )
 # Text the pattern above must not see: an escape (left as it is, and a
 # separator between digit runs) and the middle of a lower-case hex word from
@@ -59,7 +64,7 @@ _OPAQUE = re.compile(
 )
 # Every pattern above contains five digits in a row or two 4-digit groups;
 # most log lines have neither, and this test is far cheaper than the above.
-_QUICK_CHECK = re.compile(r"\d{4}(?:\d|[ -]\d{4})")
+_QUICK_CHECK = re.compile(rf"\d{{4}}(?:\d|{_SEP}\d{{4}})")
 
 # Attributes every LogRecord has; anything else came in through ``extra``.
 _RECORD_ATTRIBUTES = frozenset(
@@ -72,7 +77,7 @@ def _replace(match: re.Match[str]) -> str:
     text = match.group()
     if match.lastgroup == "mobile":
         return mask_phone(text)
-    compact = re.sub(r"[ -]", "", text).upper()
+    compact = re.sub(_SEP, "", text).upper()
     return mask_middle(compact, keep_start=6, keep_end=4)
 
 

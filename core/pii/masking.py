@@ -13,11 +13,12 @@ import unicodedata
 
 MASK = "*"
 
-_SEPARATORS = re.compile(r"[\s\-]+")
+_SEPARATORS = re.compile(r"[\s\-_\u2010-\u2015\u2212]+")
 
 
 def _compact(value: str) -> str:
-    """Return ``value`` without spaces or hyphens, full-width folded."""
+    """Return ``value`` without spaces, hyphens, dashes or underscores,
+    full-width folded."""
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
 
 

@@ -93,6 +93,14 @@ def test_bad_format_arguments_do_not_hide_or_leak_data(captured) -> None:
         (f"uscc {USCC}", "uscc 911100********341L"),
         ("call 138-1234-5678 now", "call 138****5678 now"),
         ("8613812345678", "138****5678"),
+        # Underscores, other dashes and wide spaces split them too.
+        ("id=110105_19491231_002X", "id=110105********002X"),
+        ("110105\u201319491231\u2013002x", "110105********002X"),
+        ("110105\u300019491231\u3000002X", "110105********002X"),
+        ("card 6222_0212_3456_7890", "card 622202******7890"),
+        ("tel 138_1234_5678", "tel 138****5678"),
+        ("tel 138\u20121234\u20125678", "tel 138****5678"),
+        ("+86\uff0d13812345678", "138****5678"),
     ],
 )
 def test_separated_and_prefixed_forms_are_masked(text: str, masked: str) -> None:
