@@ -171,6 +171,87 @@ def test_the_rate_count_expires_with_its_window_and_reads_through_the_cache(
     cache.delete(counter)
 
 
+def _spend(key, calls: int) -> list[bool]:
+    """Make ``calls`` counted calls for ``key``; True for each let through."""
+    from apiv1.errors import RateLimited
+    from apiv1.ratelimit import rate_limit_hit
+
+    through = []
+    for _ in range(calls):
+        try:
+            rate_limit_hit(key)
+            through.append(True)
+        except RateLimited:
+            through.append(False)
+    return through
+
+
+def test_a_busy_key_leases_blocks_and_the_processes_never_exceed_its_limit(
+    make_client, tenant_a, monkeypatch
+):
+    """Two processes share a limit of 1,000 (blocks of 5): one takes a call,
+    the other spends the rest of the window; the first's unspent lease is
+    still good. Exactly 1,000 get through in all, and the shared count
+    moved once per block."""
+    from django.core.cache import cache
+
+    from apiv1 import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", _FrozenClock())
+    key = make_client(tenant_a, ["read"], rate_limit_per_minute=1000).key
+    counter = f"apiv1:rl:{key.prefix}:{_FrozenClock.WINDOW}"
+    first, second = {}, {}
+    with tenant_context(tenant_a):
+        cache.delete(counter)
+        monkeypatch.setattr(ratelimit, "_leases", first)
+        assert _spend(key, 1) == [True]
+        assert cache.get(counter) == 5  # one block leased, 4 calls left here
+
+        monkeypatch.setattr(ratelimit, "_leases", second)
+        through = _spend(key, 1000)
+        assert cache.get(counter) >= 1000
+
+        monkeypatch.setattr(ratelimit, "_leases", first)
+        rest = _spend(key, 5)
+        cache.delete(counter)
+
+    assert ratelimit.lease_block(1000) == 5
+    assert through.count(True) == 995 and not any(through[995:])
+    assert rest == [True] * 4 + [False]
+
+
+def test_a_limit_under_the_lease_threshold_is_counted_call_by_call(
+    make_client, tenant_a, monkeypatch
+):
+    from django.core.cache import cache
+
+    from apiv1 import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", _FrozenClock())
+    monkeypatch.setattr(ratelimit, "_leases", {})
+    key = make_client(tenant_a, ["read"], rate_limit_per_minute=399).key
+    counter = f"apiv1:rl:{key.prefix}:{_FrozenClock.WINDOW}"
+    with tenant_context(tenant_a):
+        cache.delete(counter)
+        through = _spend(key, 3)
+        assert cache.get(counter) == 3
+        cache.delete(counter)
+
+    assert through == [True] * 3
+    assert ratelimit.lease_block(399) == 1
+
+
+class _FrozenClock:
+    """time for apiv1.ratelimit: the middle of one window, so that a test
+    cannot straddle two."""
+
+    WINDOW = 29_000_000
+
+    @staticmethod
+    def time() -> float:
+        return _FrozenClock.WINDOW * 60 + 30.0
+
+
 def test_scopes_are_enforced(make_client, tenant_a):
     reader = make_client(tenant_a, ["read"])
 
