@@ -8,14 +8,22 @@ whatever the others' load: with 8 keep-alive clients on 3 processes the
 instant call's p99 was 54-84 ms against 46-50 ms for sync workers at the
 same throughput (bench-api's load, runs interleaved). Sync workers expect
 a proxy or load balancer in front that buffers slow clients, as in any
-production set-up. Override with WEB_WORKER_CLASS (gthread, with
-WEB_THREADS threads), WEB_CONCURRENCY (about 1.5 x cores).
+production set-up.
+
+One process per CPU this process may run on: the API's work is CPU-bound
+(a query waits on PostgreSQL for about a millisecond), and more
+processes only contend. On 2 CPUs under bench-api's instant-call load,
+interleaved runs gave 573-618 rps with 2 processes, 550-574 with 3 and
+505-594 with 4, each extra process costing CPU per call.
+
+Override with WEB_WORKER_CLASS (gthread, with WEB_THREADS threads),
+WEB_CONCURRENCY (processes).
 """
 
 import os
 
 worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
-workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or len(os.sched_getaffinity(0))
 threads = int(os.environ.get("WEB_THREADS", "1"))
 # Recycle workers now and then: each connection's catalogue cache grows
 # with the schemas it touches (STACK_NOTES: Tenancy).
