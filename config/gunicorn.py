@@ -22,8 +22,16 @@ WEB_CONCURRENCY (processes).
 
 import os
 
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the OS keeps one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
-workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or len(os.sched_getaffinity(0))
+workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or usable_cpus()
 threads = int(os.environ.get("WEB_THREADS", "1"))
 # Recycle workers now and then: each connection's catalogue cache grows
 # with the schemas it touches (STACK_NOTES: Tenancy).

@@ -49,6 +49,13 @@ def _int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the OS keeps one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _int_list(name: str, default: list[int]) -> list[int]:
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -361,9 +368,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Worker processes: one per CPU this process may run on. bench-api's
 # batches on 2 CPUs, warm, interleaved: 1,581-1,696 decisions/s with 2
 # processes, 1,376-1,594 with 3 (no faster with 4 at an earlier stop).
-CELERY_WORKER_CONCURRENCY = _int(
-    "WORKER_CONCURRENCY", len(os.sched_getaffinity(0)), minimum=1
-)
+CELERY_WORKER_CONCURRENCY = _int("WORKER_CONCURRENCY", usable_cpus(), minimum=1)
 CELERY_TASK_IGNORE_RESULT = True
 # Webhook deliveries (and their retries) wait in a queue of their own: a
 # worker takes from each queue in turn, so thousands of retries to a dead
