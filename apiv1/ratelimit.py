@@ -34,11 +34,11 @@ import time
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import connection
 from redis.exceptions import RedisError
 
 from apiv1.errors import RateLimited
 from apiv1.keys.models import ApiKey
+from tenants.current import tenant_connection
 
 WINDOW_SECONDS = 60
 LEASE_DIVISOR = 200
@@ -61,7 +61,7 @@ def rate_limit_hit(key: ApiKey) -> None:
     now = time.time()
     window = int(now // WINDOW_SECONDS)
     limit = key.rate_limit_per_minute
-    lease_key = (connection.schema_name, key.prefix)
+    lease_key = (tenant_connection.schema_name, key.prefix)
     with _leases_lock:
         lease = _leases.get(lease_key)
         if lease is not None and lease[0] == window and lease[1] > 0:
