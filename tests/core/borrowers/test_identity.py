@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.borrowers.identity import (
     age_on,
@@ -264,6 +266,19 @@ def test_mainland_mobile_is_normalised_to_eleven_digits(value: str) -> None:
 
 def test_recently_allocated_prefix_is_accepted() -> None:
     assert normalise_mobile("19212345678") == "19212345678"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_plain_eleven_digit_mobiles_skip_phonenumbers_with_its_answer(
+    number: str,
+) -> None:
+    """normalise_mobile answers 11 ASCII digits starting 13-19 without
+    phonenumbers: they must be exactly what phonenumbers makes of them."""
+    from core.borrowers.identity import _mobile_parsed
+
+    assert normalise_mobile(number) == number
+    assert _mobile_parsed(number, "refused") == number
 
 
 @pytest.mark.parametrize("value", ["010 1234 5678", "+86 10 1234 5678", "075588889999"])
