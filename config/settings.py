@@ -250,6 +250,12 @@ if _cache_url:
         raise ImproperlyConfigured(f"CACHE_URL: malformed ({exc})") from None
     if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
         CACHES["default"]["BACKEND"] = "config.cache.KeptRedisCache"
+        # Short socket timeouts: a Redis that hangs rather than refuses must
+        # not hold each API call (its rate limit) or sign-in for seconds.
+        # CACHE_URL's query string may set others.
+        _cache_options = CACHES["default"].setdefault("OPTIONS", {})
+        _cache_options.setdefault("socket_connect_timeout", 0.5)
+        _cache_options.setdefault("socket_timeout", 0.5)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if TESTING:

@@ -323,9 +323,12 @@ def test_the_management_command_prints_the_secret_once(tenant_a, capsys):
 
 
 def test_an_unreachable_cache_lets_the_call_through_with_a_warning(
-    make_client, tenant_a, settings, caplog
+    make_client, tenant_a, settings, caplog, monkeypatch
 ):
     """Nothing listens on port 1: counting fails, the call is answered."""
+    from apiv1 import ratelimit
+
+    monkeypatch.setattr(ratelimit, "_cache_down_until", 0.0)
     api = make_client(tenant_a, ["read"], rate_limit_per_minute=3)
     settings.CACHES = {
         "default": {
@@ -341,3 +344,98 @@ def test_an_unreachable_cache_lets_the_call_through_with_a_warning(
 
     assert statuses == [200, 200]
     assert "rate limit not counted" in caplog.text
+
+
+def test_a_hanging_cache_is_tried_once_then_left_alone_for_a_while(
+    make_client, tenant_a, settings, caplog, monkeypatch
+):
+    """QA: a cache that accepts connections and never answers cost every
+    call its timeout. One call pays it; the next ones pass uncounted
+    without trying the cache until CACHE_RETRY_SECONDS have gone by."""
+    import socket
+    import threading
+
+    from apiv1 import ratelimit
+
+    monkeypatch.setattr(ratelimit, "_cache_down_until", 0.0)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    api = make_client(tenant_a, ["read"], rate_limit_per_minute=3)
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "BACKEND": "config.cache.KeptRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{listener.getsockname()[1]}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+        }
+    }
+    try:
+        with caplog.at_level("WARNING", logger="apiv1.ratelimit"):
+            statuses = [api.get("/products").status_code for _ in range(4)]
+        tried = len(accepted)
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+
+    assert statuses == [200] * 4
+    assert tried == 1
+    assert caplog.text.count("rate limit not counted") == 1
+
+
+def test_threads_leasing_at_once_keep_every_call_they_leased(
+    make_client, tenant_a, monkeypatch
+):
+    """QA: gthread workers' threads each leased a block, and each stored
+    its lease over the others': a 2,000 limit let 997 calls through."""
+    import threading
+
+    from django.db import connection
+    from django.core.cache import cache
+
+    from apiv1 import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", _FrozenClock())
+    monkeypatch.setattr(ratelimit, "_leases", {})
+    key = make_client(tenant_a, ["read"], rate_limit_per_minute=1000).key
+    counter = f"apiv1:rl:{key.prefix}:{_FrozenClock.WINDOW}"
+    together = threading.Barrier(4)
+    real_count = ratelimit._count
+
+    def count_together(name: str, by: int = 1) -> int:
+        value = real_count(name, by)
+        together.wait(timeout=10)  # every thread has leased before any stores
+        return value
+
+    monkeypatch.setattr(ratelimit, "_count", count_together)
+
+    def one_call() -> None:
+        with tenant_context(tenant_a):
+            ratelimit.rate_limit_hit(key)
+        connection.close()
+
+    with tenant_context(tenant_a):
+        cache.delete(counter)
+    threads = [threading.Thread(target=one_call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    monkeypatch.setattr(ratelimit, "_count", real_count)
+    with tenant_context(tenant_a):
+        assert cache.get(counter) == 20  # four blocks of 5
+        rest = _spend(key, 997)
+        cache.delete(counter)
+
+    assert rest == [True] * 996 + [False]  # 4 + 996 = the limit, exactly
