@@ -401,8 +401,8 @@ def test_threads_leasing_at_once_keep_every_call_they_leased(
     its lease over the others': a 2,000 limit let 997 calls through."""
     import threading
 
-    from django.db import connection
     from django.core.cache import cache
+    from django.db import connection
 
     from apiv1 import ratelimit
 
