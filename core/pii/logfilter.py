@@ -18,6 +18,9 @@ so are digits between letters inside a hex word (a request id or uuid).
 Escapes (``%E4%B8%89``, ``\u4e09``, ``\xe4``) separate runs: Django logs
 a path as ``\u5f20\u4e09110105...`` and gunicorn as ``%B8%89110105...``,
 and the escape's own digits would otherwise join the ID's.
+An escaped separator (``\u2013``, ``%E2%80%93``, ``%20``, ``\xa0``) is
+read as the separator it stands for, so an ID written with dashes or
+spaces is masked in a logged path too.
 """
 
 from __future__ import annotations
@@ -36,12 +39,27 @@ _USCC_CHAR = "[0-9A-HJ-NP-RTUW-Y]"
 _START = r"(?<![0-9])(?<![0-9]\.)"
 _END = r"(?![0-9])(?!\.[0-9])"
 
-# What may split an ID, card or mobile into groups: a space or hyphen, and
-# also an underscore, the other dashes and minus, a no-break, ideographic
-# or full-width space or hyphen ("110105_19491231_002X" was logged whole).
-_SEP = "[ _\\-\u00a0\u2010-\u2015\u2212\u3000\uff0d]"
+# What may split an ID, card or mobile into groups: one to three of a
+# space (any width, tab, no-break), a hyphen, dash or minus (ASCII,
+# Unicode, small or full-width), an underscore (ASCII or full-width) or a
+# plus ("110105_19491231_002X", "138 - 1234 - 5678" were logged whole).
+_SEP_CHARS = (
+    " \t_\\-+\u00a0\u1680\u2000-\u200a\u2010-\u2015\u202f\u205f\u2212\u3000"
+    "\ufe58\ufe63\uff0d\uff3f"
+)
+_SEP = f"(?:[{_SEP_CHARS}]{{1,3}})"
+# The same characters as Django (\u2013, \xa0) and URLs (%E2%80%93, %20)
+# escape them in a logged path: each is read as one separator (QA: an ID
+# with en dashes was logged in clear by both Django and gunicorn).
+_SEP_ESCAPE = re.compile(
+    r"(?i:\\u(?:00a0|1680|200[0-9a]|201[0-5]|202f|205f|2212|3000"
+    r"|fe58|fe63|ff0d|ff3f)"
+    r"|\\x(?:a0|20|09)|\\t"
+    r"|%(?:20|09|2b|2d|5f|c2%a0|e1%9a%80|e2%80%(?:8[0-9a]|9[0-5]|af)"
+    r"|e2%81%9f|e2%88%92|e3%80%80|ef%bc%(?:8d|bf)|ef%b9%(?:98|a3)))"
+)
 
-_PERSONAL_DATA = re.compile(
+_SINGLE = (
     rf"{_START}(?P<spaced_id>\d{{6}}{_SEP}\d{{8}}{_SEP}\d{{3}}[0-9Xx]){_END}"
     rf"|{_START}(?P<spaced_card>\d{{4}}(?:{_SEP}\d{{4}}){{3}}(?:{_SEP}\d{{1,3}})?){_END}"
     rf"|(?<![0-9A-Za-z])(?<![0-9]\.)(?P<uscc>{_USCC_CHAR}{{2}}\d{{6}}{_USCC_CHAR}{{10}})"
@@ -49,6 +67,15 @@ _PERSONAL_DATA = re.compile(
     rf"|{_START}(?P<long_run>\d{{15,}}[Xx]?){_END}"
     rf"|{_START}(?P<mobile>(?:\+?86{_SEP}?)?1[3-9]\d(?:{_SEP}?\d{{4}}){{2}}){_END}"
 )
+_SINGLE_DATA = re.compile(_SINGLE)
+# Groups of three digits or more however they are grouped (an ID as
+# 6-4-4-4, a card as 6-13 or in five fours): 15 digits or more in all are
+# an ID or a card, 11 starting 13-19 a mobile; anything else is checked
+# again by the patterns above.
+_PERSONAL_DATA = re.compile(
+    rf"{_START}(?P<grouped>\d{{3,}}(?:{_SEP}\d{{3,}})+[Xx]?){_END}|{_SINGLE}"
+)
+_MOBILE_DIGITS = re.compile(r"1[3-9]\d{9}")
 # Text the pattern above must not see: an escape (left as it is, and a
 # separator between digit runs) and the middle of a lower-case hex word from
 # its first letter to its last (random digits of a request id or a hash, no
@@ -64,7 +91,9 @@ _OPAQUE = re.compile(
 )
 # Every pattern above contains five digits in a row or two 4-digit groups;
 # most log lines have neither, and this test is far cheaper than the above.
-_QUICK_CHECK = re.compile(rf"\d{{4}}(?:\d|{_SEP}\d{{4}})")
+_QUICK_CHECK = re.compile(
+    rf"\d{{4}}(?:\d|(?:[{_SEP_CHARS}]|{_SEP_ESCAPE.pattern}){{1,3}}\d{{4}})"
+)
 
 # Attributes every LogRecord has; anything else came in through ``extra``.
 _RECORD_ATTRIBUTES = frozenset(
@@ -78,6 +107,10 @@ def _replace(match: re.Match[str]) -> str:
     if match.lastgroup == "mobile":
         return mask_phone(text)
     compact = re.sub(_SEP, "", text).upper()
+    if match.lastgroup == "grouped" and len(compact) < 15:
+        if _MOBILE_DIGITS.fullmatch(compact):
+            return mask_phone(compact)
+        return _SINGLE_DATA.sub(_replace, text)
     return mask_middle(compact, keep_start=6, keep_end=4)
 
 
@@ -85,15 +118,50 @@ def mask_text(text: str) -> str:
     """Return ``text`` with every ID, USCC, mobile and card-like run masked."""
     if not _QUICK_CHECK.search(text):
         return text
-    pieces, start = [], 0
-    for opaque in _OPAQUE.finditer(text):
+    # Matched on a view with escaped separators as spaces; the masks go
+    # into ``text`` at the matches' places there (``where``).
+    view, where = _separators_unescaped(text)
+    pieces: list[str] = []
+    done = 0  # text[:done] is in pieces
+
+    def mask_between(begin: int, end: int) -> None:
+        nonlocal done
+        # A slice, not finditer's pos: its lookbehinds must not see the
+        # digits of an escape before it.
+        for found in _PERSONAL_DATA.finditer(view[begin:end]):
+            pieces.append(text[done : where[begin + found.start()]])
+            pieces.append(_replace(found))
+            done = where[begin + found.end()]
+
+    start = 0
+    for opaque in _OPAQUE.finditer(view):
         begin, end = (
             opaque.span("hex_middle") if opaque["hex_middle"] else opaque.span()
         )
-        pieces += [_PERSONAL_DATA.sub(_replace, text[start:begin]), text[begin:end]]
+        mask_between(start, begin)
         start = end
-    pieces.append(_PERSONAL_DATA.sub(_replace, text[start:]))
+    mask_between(start, len(view))
+    pieces.append(text[done:])
     return "".join(pieces)
+
+
+def _separators_unescaped(text: str) -> tuple[str, list[int]]:
+    """Return ``text`` with each escaped separator written as one space, and
+    for each position of that view (and its end) the position in ``text``."""
+    if "%" not in text and "\\" not in text:
+        return text, list(range(len(text) + 1))
+    view: list[str] = []
+    where: list[int] = []
+    start = 0
+    for escape in _SEP_ESCAPE.finditer(text):
+        view.append(text[start : escape.start()])
+        where.extend(range(start, escape.start()))
+        view.append(" ")
+        where.append(escape.start())
+        start = escape.end()
+    view.append(text[start:])
+    where.extend(range(start, len(text) + 1))
+    return "".join(view), where
 
 
 class PersonalDataFilter(logging.Filter):

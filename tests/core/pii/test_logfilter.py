@@ -108,6 +108,67 @@ def test_separated_and_prefixed_forms_are_masked(text: str, masked: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # QA: as Django and gunicorn log a path holding them (escaped).
+        (
+            "Not Found: /api/v1/borrowers/110105\\u201319491231\\u2013002X",
+            "Not Found: /api/v1/borrowers/110105********002X",
+        ),
+        (
+            '"GET /api/v1/borrowers/110105%E2%80%9319491231%E2%80%93002X HTTP/1.1"',
+            '"GET /api/v1/borrowers/110105********002X HTTP/1.1"',
+        ),
+        (
+            "/borrowers/110105%E3%80%8019491231%E3%80%80002X",
+            "/borrowers/110105********002X",
+        ),
+        ("/borrowers/138%E2%80%921234%E2%80%925678", "/borrowers/138****5678"),
+        (
+            "/borrowers/6222%C2%A00212%C2%A03456%C2%A07890",
+            "/borrowers/622202******7890",
+        ),
+        ("q=6222%200212%203456%207890", "q=622202******7890"),
+        ("q=138+1234+5678", "q=138****5678"),
+        ("/x/138\\xa01234\\xa05678", "/x/138****5678"),
+        ("q=%E2%80%9313812345678", "q=%E2%80%93138****5678"),
+        # QA: other spaces and dashes, written as they are.
+        ("id 110105\u200319491231\u2003002X", "id 110105********002X"),
+        ("id 110105\u200219491231\u2002002X", "id 110105********002X"),
+        ("id 110105\u200919491231\u2009002X", "id 110105********002X"),
+        ("id 110105\u202f19491231\u202f002X", "id 110105********002X"),
+        ("id 110105\t19491231\t002X", "id 110105********002X"),
+        ("id 110105\uff3f19491231\uff3f002X", "id 110105********002X"),
+        ("id 110105\ufe6319491231\ufe63002X", "id 110105********002X"),
+        # QA: doubled separators and other groupings.
+        ("id 110105__19491231__002X", "id 110105********002X"),
+        ("tel 138 - 1234 - 5678", "tel 138****5678"),
+        ("id 110105 1949 1231 002X", "id 110105********002X"),
+        ("card 622202 1234567890123", "card 622202*********0123"),
+        ("card 6222-0212-3456-789", "card 622202*****6789"),
+        ("card 6222_0212_3456_7890_1234", "card 622202**********1234"),
+    ],
+)
+def test_escaped_spaced_and_otherwise_grouped_forms_are_masked(
+    text: str, masked: str
+) -> None:
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '127.0.0.1 - - [05/Dec/2026:05:55:50 +0800] "GET /api/v1/loans?limit=100 '
+        'HTTP/1.1" 200 1234 "-" "python-httpx/0.28.1"',
+        "2026-12-05 05:55:50,650 batch 123 of 500 done",
+        "GET /api/v1/loans?q=a%20b%2012 200",
+    ],
+)
+def test_log_lines_with_grouped_short_numbers_are_left_alone(text: str) -> None:
+    assert mask_text(text) == text
+
+
+@pytest.mark.parametrize(
     "text",
     ["loan 12345 due 2026-03-31 12:30:45", "amount 1500.00 CNY", "rate 0.24"],
 )
