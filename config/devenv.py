@@ -14,6 +14,7 @@ it decides the settings' database and broker URLs.
 from __future__ import annotations
 
 import os
+import runpy
 import secrets
 import signal
 import subprocess
@@ -88,6 +89,9 @@ def _manage(*args: str) -> None:
 
 
 def run() -> int:
+    # The web server's settings first: gunicorn reads WEB_CONCURRENCY on
+    # import and would fail with a traceback after the whole seed.
+    web_settings_check()
     _load_dev_secrets()
     os.environ.setdefault("DEBUG", "1")
     _ensure_database()
@@ -104,6 +108,16 @@ def run() -> int:
     procfile = ROOT / "Procfile"
     honcho = Path(sys.executable).with_name("honcho")
     return _supervise([str(honcho), "-f", str(procfile), "start"])
+
+
+def web_settings_check() -> None:
+    """Exit with one line naming a bad web server setting (WEB_CONCURRENCY,
+    WEB_THREADS, WEB_MAX_REQUESTS), as config/gunicorn.py reads them. A
+    blank WEB_CONCURRENCY is dropped: it means the default, and gunicorn's
+    own reading of it would fail."""
+    runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+    if not os.environ.get("WEB_CONCURRENCY", "unset").strip():
+        del os.environ["WEB_CONCURRENCY"]
 
 
 def _supervise(command: list[str]) -> int:

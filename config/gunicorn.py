@@ -30,10 +30,29 @@ def usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
+def _whole(name: str, default: int, minimum: int, maximum: int) -> int:
+    """Read a whole-number setting; a bad one stops start-up with one line
+    naming it (gunicorn would print a traceback and, under honcho, stop
+    the worker and beat with it)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if not minimum <= value <= maximum:
+        raise SystemExit(
+            f"jinqiao: configuration error: {name}: expected a whole number "
+            f"from {minimum} to {maximum}, got {raw!r}"
+        )
+    return value
+
+
 worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
-workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or usable_cpus()
-threads = int(os.environ.get("WEB_THREADS", "1"))
+workers = _whole("WEB_CONCURRENCY", usable_cpus(), 1, 256)
+threads = _whole("WEB_THREADS", 1, 1, 256)
 # Recycle workers now and then: each connection's catalogue cache grows
-# with the schemas it touches (STACK_NOTES: Tenancy).
-max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "20000"))
+# with the schemas it touches (STACK_NOTES: Tenancy). 0: never.
+max_requests = _whole("WEB_MAX_REQUESTS", 20000, 0, 10_000_000)
 max_requests_jitter = max_requests // 10
