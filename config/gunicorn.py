@@ -22,31 +22,17 @@ WEB_CONCURRENCY (processes).
 
 import os
 
-
-def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity, where the OS keeps one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+from config.envnumbers import usable_cpus, whole_number
 
 
 def _whole(name: str, default: int, minimum: int, maximum: int) -> int:
     """Read a whole-number setting; a bad one stops start-up with one line
     naming it (gunicorn would print a traceback and, under honcho, stop
     the worker and beat with it)."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
     try:
-        value = int(raw)
-    except ValueError:
-        value = minimum - 1
-    if not minimum <= value <= maximum:
-        raise SystemExit(
-            f"jinqiao: configuration error: {name}: expected a whole number "
-            f"from {minimum} to {maximum}, got {raw!r}"
-        )
-    return value
+        return whole_number(name, default, minimum=minimum, maximum=maximum)
+    except ValueError as exc:
+        raise SystemExit(f"jinqiao: configuration error: {exc}") from None
 
 
 worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")

@@ -15,6 +15,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from config.envnumbers import usable_cpus, whole_number
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -35,25 +37,10 @@ def _bool(name: str, default: bool) -> bool:
 
 
 def _int(name: str, default: int, *, minimum: int = 0) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"{name}: expected a whole number, got {raw!r}"
-        ) from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name}: must be at least {minimum}, got {value}")
-    return value
-
-
-def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity, where the OS keeps one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+        return whole_number(name, default, minimum=minimum)
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 
 
 def _int_list(name: str, default: list[int]) -> list[int]:
