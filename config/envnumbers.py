@@ -4,6 +4,9 @@ config/settings.py and by config/gunicorn.py (which loads before Django)."""
 from __future__ import annotations
 
 import os
+import re
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
 def usable_cpus() -> int:
@@ -22,10 +25,11 @@ def whole_number(
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name}: expected a whole number, got {raw!r}") from None
+    # ASCII digits only: int() would also read "1_0" as 10 and other
+    # scripts' digits.
+    if not _WHOLE.fullmatch(raw):
+        raise ValueError(f"{name}: expected a whole number, got {raw!r}")
+    value = int(raw)
     if value < minimum:
         raise ValueError(f"{name}: must be at least {minimum}, got {value}")
     if maximum is not None and value > maximum:

@@ -39,7 +39,7 @@ _USCC_CHAR = "[0-9A-HJ-NP-RTUW-Y]"
 _START = r"(?<![0-9])(?<![0-9]\.)"
 _END = r"(?![0-9])(?!\.[0-9])"
 
-# What may split an ID, card or mobile into groups: one to three of a
+# What may split an ID, card or mobile into groups: one to six of a
 # space (any width, tab, no-break), a hyphen, dash or minus (ASCII,
 # Unicode, small or full-width), an underscore (ASCII or full-width) or a
 # plus ("110105_19491231_002X", "138 - 1234 - 5678" were logged whole).
@@ -47,7 +47,7 @@ _SEP_CHARS = (
     " \t_\\-+\u00a0\u1680\u2000-\u200a\u2010-\u2015\u202f\u205f\u2212\u3000"
     "\ufe58\ufe63\uff0d\uff3f"
 )
-_SEP = f"(?:[{_SEP_CHARS}]{{1,3}})"
+_SEP = f"(?:[{_SEP_CHARS}]{{1,6}})"
 # The same characters as Django (\u2013, \xa0) and URLs (%E2%80%93, %20)
 # escape them in a logged path: each is read as one separator (QA: an ID
 # with en dashes was logged in clear by both Django and gunicorn).
@@ -59,23 +59,22 @@ _SEP_ESCAPE = re.compile(
     r"|e2%81%9f|e2%88%92|e3%80%80|ef%bc%(?:8d|bf)|ef%b9%(?:98|a3)))"
 )
 
-_SINGLE = (
-    rf"{_START}(?P<spaced_id>\d{{6}}{_SEP}\d{{8}}{_SEP}\d{{3}}[0-9Xx]){_END}"
-    rf"|{_START}(?P<spaced_card>\d{{4}}(?:{_SEP}\d{{4}}){{3}}(?:{_SEP}\d{{1,3}})?){_END}"
+# The groupings people write: an ID as 6-8-4 or 6-4-4-4; a card in fours
+# (the last group 1-4 digits), as 4-4-4-3 or 4-6-5 (15 digits) or as its
+# 6-digit issuer and the rest; a mobile as 3-4-4 or 3-8. Other groupings
+# of digits (lists of amounts, ports, dates and times) are left alone.
+_PERSONAL_DATA = re.compile(
+    rf"{_START}(?P<spaced_id>\d{{6}}{_SEP}(?:\d{{8}}|\d{{4}}{_SEP}\d{{4}})"
+    rf"{_SEP}\d{{3}}[0-9Xx]){_END}"
+    rf"|{_START}(?P<spaced_card>\d{{4}}(?:{_SEP}\d{{4}}){{2}}{_SEP}"
+    rf"(?:\d{{4}}(?:{_SEP}\d{{1,4}})?|\d{{3}})){_END}"
+    rf"|{_START}(?P<card_4_6_5>\d{{4}}{_SEP}\d{{6}}{_SEP}\d{{5}}){_END}"
+    rf"|{_START}(?P<card_issuer_rest>\d{{6}}{_SEP}\d{{9,13}}){_END}"
     rf"|(?<![0-9A-Za-z])(?<![0-9]\.)(?P<uscc>{_USCC_CHAR}{{2}}\d{{6}}{_USCC_CHAR}{{10}})"
     r"(?![0-9A-Za-z])"
     rf"|{_START}(?P<long_run>\d{{15,}}[Xx]?){_END}"
     rf"|{_START}(?P<mobile>(?:\+?86{_SEP}?)?1[3-9]\d(?:{_SEP}?\d{{4}}){{2}}){_END}"
 )
-_SINGLE_DATA = re.compile(_SINGLE)
-# Groups of three digits or more however they are grouped (an ID as
-# 6-4-4-4, a card as 6-13 or in five fours): 15 digits or more in all are
-# an ID or a card, 11 starting 13-19 a mobile; anything else is checked
-# again by the patterns above.
-_PERSONAL_DATA = re.compile(
-    rf"{_START}(?P<grouped>\d{{3,}}(?:{_SEP}\d{{3,}})+[Xx]?){_END}|{_SINGLE}"
-)
-_MOBILE_DIGITS = re.compile(r"1[3-9]\d{9}")
 # Text the pattern above must not see: an escape (left as it is, and a
 # separator between digit runs) and the middle of a lower-case hex word from
 # its first letter to its last (random digits of a request id or a hash, no
@@ -86,13 +85,17 @@ _MOBILE_DIGITS = re.compile(r"1[3-9]\d{9}")
 # out: a USCC can be a hex word too.
 _OPAQUE = re.compile(
     r"%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}|\\x[0-9A-Fa-f]{2}"
+    # A UUID (a request id a client sent, a Celery task id): QA saw
+    # b1936722-0270-4750-9755-390470e9fa2f masked as a card.
+    r"|(?<![0-9A-Za-z])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}"
+    r"(?![0-9A-Za-z])"
     r"|(?<![0-9A-Za-z])\d*(?P<hex_middle>[a-f](?:\d{0,10}[a-f])*)\d*"
     r"(?![0-9A-Za-z])"
 )
 # Every pattern above contains five digits in a row or two 4-digit groups;
 # most log lines have neither, and this test is far cheaper than the above.
 _QUICK_CHECK = re.compile(
-    rf"\d{{4}}(?:\d|(?:[{_SEP_CHARS}]|{_SEP_ESCAPE.pattern}){{1,3}}\d{{4}})"
+    rf"\d{{4}}(?:\d|(?:[{_SEP_CHARS}]|{_SEP_ESCAPE.pattern}){{1,6}}\d{{4}})"
 )
 
 # Attributes every LogRecord has; anything else came in through ``extra``.
@@ -105,12 +108,8 @@ def _replace(match: re.Match[str]) -> str:
     """Return the masked form of one match of the personal-data pattern."""
     text = match.group()
     if match.lastgroup == "mobile":
-        return mask_phone(text)
+        return mask_phone(re.sub(_SEP, "", text))
     compact = re.sub(_SEP, "", text).upper()
-    if match.lastgroup == "grouped" and len(compact) < 15:
-        if _MOBILE_DIGITS.fullmatch(compact):
-            return mask_phone(compact)
-        return _SINGLE_DATA.sub(_replace, text)
     return mask_middle(compact, keep_start=6, keep_end=4)
 
 

@@ -16,6 +16,8 @@ from config.devenv import web_settings_check
         ("WEB_CONCURRENCY", "0"),
         ("WEB_CONCURRENCY", "99999999999999999999"),
         ("WEB_THREADS", "abc"),
+        ("WEB_THREADS", "1_0"),
+        ("WEB_THREADS", "\u0663"),
         ("WEB_MAX_REQUESTS", "-1"),
     ],
 )

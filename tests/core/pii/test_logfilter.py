@@ -147,6 +147,11 @@ def test_separated_and_prefixed_forms_are_masked(text: str, masked: str) -> None
         ("card 622202 1234567890123", "card 622202*********0123"),
         ("card 6222-0212-3456-789", "card 622202*****6789"),
         ("card 6222_0212_3456_7890_1234", "card 622202**********1234"),
+        # QA round 2: four or more separators in a row.
+        ("/b/110105%20%20%20%2019491231%20002X", "/b/110105********002X"),
+        ("id 110105\t\t\t\t19491231 002X", "id 110105********002X"),
+        ("id 110105    19491231    002X", "id 110105********002X"),
+        ("card 3782 822463 10005", "card 378282*****0005"),
     ],
 )
 def test_escaped_spaced_and_otherwise_grouped_forms_are_masked(
@@ -162,6 +167,13 @@ def test_escaped_spaced_and_otherwise_grouped_forms_are_masked(
         'HTTP/1.1" 200 1234 "-" "python-httpx/0.28.1"',
         "2026-12-05 05:55:50,650 batch 123 of 500 done",
         "GET /api/v1/loans?q=a%20b%2012 200",
+        # QA round 2: an escape stays as written in a line left unmasked,
+        # and lists of numbers are no card.
+        "GET /api/v1/loans?q=1234%205678 HTTP/1.1",
+        "amounts 100000 200000 300000",
+        "20261204 223114 123",
+        "[public b1936722-0270-4750-9755-390470e9fa2f] GET /api/v1/borrowers/x",
+        "Task apiv1.tasks.outbox_dispatch[12345678-1234-1234-1234-123456789012] ok",
     ],
 )
 def test_log_lines_with_grouped_short_numbers_are_left_alone(text: str) -> None:
@@ -291,3 +303,15 @@ def test_a_request_id_holding_eleven_digits_in_a_row_is_masked_in_part() -> None
     assert mask_text("[t 26389e8625122450220746c9bebc4b41]") == (
         "[t 26389e862512******0746c9bebc4b41]"
     )
+
+
+def test_no_uuid_is_altered() -> None:
+    """QA round 2: 0.76% of random UUIDs held a digit grouping taken for a
+    card (request ids a client sends are logged as given)."""
+    import uuid
+
+    ids = [str(uuid.uuid4()) for _ in range(5000)]
+
+    assert [mask_text(f"[t {i}] task-{i}") for i in ids] == [
+        f"[t {i}] task-{i}" for i in ids
+    ]
