@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db import IntegrityError, transaction
 
@@ -91,6 +92,9 @@ def journal_reverse(
         kind=f"{entry.kind}.reversal",
         lines=lines,
         idempotency_key=idempotency_key,
+        # The reversal belongs to the loan its entry does (a per-loan view of
+        # entries missed the undo of a penalty relief).
+        loan=SimpleNamespace(pk=entry.loan_id) if entry.loan_id is not None else None,
         memo=memo or f"reverses entry {entry.pk}",
     )
 

@@ -72,6 +72,26 @@ def test_reversal_mirrors_every_line(in_tenant_a):
     assert trial_balance_difference() == 0
 
 
+def test_a_reversal_belongs_to_the_loan_of_its_entry(in_tenant_a):
+    from types import SimpleNamespace
+
+    entry = journal_post(
+        entry_date=DAY,
+        kind="penalty_relief",
+        loan=SimpleNamespace(pk=77),
+        idempotency_key="k-3",
+        lines=[
+            Line("4003", debit=Decimal("1.50")),
+            Line("1104", credit=Decimal("1.50")),
+        ],
+    )
+
+    reversal = journal_reverse(entry=entry, entry_date=DAY, idempotency_key="k-3:rev")
+
+    assert reversal.loan_id == 77
+    assert {line.loan_id for line in reversal.lines.all()} == {77}
+
+
 def _raw_unbalanced_entry() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
