@@ -37,27 +37,60 @@ _USCC_CHAR = "[0-9A-HJ-NP-RTUW-Y]"
 # and a point) or the whole part of 12345678901234567.5 (before a point
 # and a digit). A point after a letter ("No.110105...") still masks.
 _START = r"(?<![0-9])(?<![0-9]\.)"
-_END = r"(?![0-9])(?!\.[0-9])"
+_END = r"(?![0-9])(?!\.(?!00?(?![0-9]))[0-9])"
+# ... except a fraction of zeros: 13812345678.0 is a mobile read as a
+# number (a spreadsheet import), not a measurement.
 
 # What may split an ID, card or mobile into groups: one to six of a
-# space (any width, tab, no-break), a hyphen, dash or minus (ASCII,
-# Unicode, small or full-width), an underscore (ASCII or full-width) or a
-# plus ("110105_19491231_002X", "138 - 1234 - 5678" were logged whole).
-_SEP_CHARS = (
-    " \t_\\-+\u00a0\u1680\u2000-\u200a\u2010-\u2015\u202f\u205f\u2212\u3000"
-    "\ufe58\ufe63\uff0d\uff3f"
-)
+# space (any width, tab, no-break, zero-width), a hyphen, dash, minus or
+# wave dash (ASCII, Unicode, small or full-width), a soft hyphen, an
+# underscore (ASCII or full-width) or a plus ("110105_19491231_002X",
+# "138 - 1234 - 5678" were logged whole).
+_SEP_CODES = [
+    0x00A0, 0x00AD, 0x1680, *range(0x2000, 0x200C), *range(0x2010, 0x2016),
+    0x202F, 0x205F, 0x2212, 0x2E3A, 0x2E3B, 0x3000, 0x301C, 0xFE31, 0xFE32,
+    0xFE58, 0xFE63, 0xFF0D, 0xFF3F,
+]  # fmt: skip
+_SEP_ASCII = " \t\x0b\x0c_-+"
+_SEP_CHARS = re.escape(_SEP_ASCII + "".join(map(chr, _SEP_CODES)))
 _SEP = f"(?:[{_SEP_CHARS}]{{1,6}})"
-# The same characters as Django (\u2013, \xa0) and URLs (%E2%80%93, %20)
-# escape them in a logged path: each is read as one separator (QA: an ID
-# with en dashes was logged in clear by both Django and gunicorn).
+# Full-width digits and X, as a Chinese input method types them.
+_FULL_WIDTH = {0xFF10 + n: str(n) for n in range(10)} | {0xFF38: "X", 0xFF58: "x"}
+
+
+def _escaped_forms(code: int) -> list[str]:
+    """Return the ways a log line may hold the character ``code`` escaped:
+    Django's backslash-u form, repr's backslash-x form, a URL's %XX, a
+    bytes repr's backslash-x forms of its UTF-8, and that UTF-8 read as
+    Latin-1 (gunicorn's request line)."""
+    utf8 = chr(code).encode()
+    forms = [
+        f"\\u{code:04x}",
+        "%" + "%".join(f"{b:02x}" for b in utf8),
+        "".join(f"\\x{b:02x}" for b in utf8),
+    ]
+    if code < 0x100:
+        forms.append(f"\\x{code:02x}")
+    if len(utf8) > 1:
+        forms.append(utf8.decode("latin-1"))
+    return forms
+
+
+# Escapes read as the character they stand for (QA: an ID with en dashes
+# was logged in clear by Django and gunicorn, a mobile typed in full-width
+# digits whatever its form): a separator as a space, a full-width digit
+# as the digit. Keyed in lower case: the hex digits may be either.
+_ESCAPED: dict[str, str] = {"\\t": " "}
+for _code in [*map(ord, _SEP_ASCII), *_SEP_CODES]:
+    _ESCAPED.update(dict.fromkeys(map(str.lower, _escaped_forms(_code)), " "))
+for _code, _char in _FULL_WIDTH.items():
+    _ESCAPED.update(dict.fromkeys(map(str.lower, _escaped_forms(_code)), _char))
 _SEP_ESCAPE = re.compile(
-    r"(?i:\\u(?:00a0|1680|200[0-9a]|201[0-5]|202f|205f|2212|3000"
-    r"|fe58|fe63|ff0d|ff3f)"
-    r"|\\x(?:a0|20|09)|\\t"
-    r"|%(?:20|09|2b|2d|5f|c2%a0|e1%9a%80|e2%80%(?:8[0-9a]|9[0-5]|af)"
-    r"|e2%81%9f|e2%88%92|e3%80%80|ef%bc%(?:8d|bf)|ef%b9%(?:98|a3)))"
+    "|".join(map(re.escape, sorted(_ESCAPED, key=len, reverse=True))),
+    re.IGNORECASE,
 )
+# UTF-8 read as Latin-1 starts with one of these.
+_MOJIBAKE = re.compile("[\u00c2\u00e1-\u00e3\u00ef]")
 
 # The groupings people write: an ID as 6-8-4 or 6-4-4-4; a card in fours
 # (the last group 1-4 digits), as 4-4-4-3 or 4-6-5 (15 digits) or as its
@@ -65,9 +98,10 @@ _SEP_ESCAPE = re.compile(
 # of digits (lists of amounts, ports, dates and times) are left alone.
 _PERSONAL_DATA = re.compile(
     rf"{_START}(?P<spaced_id>\d{{6}}{_SEP}(?:\d{{8}}|\d{{4}}{_SEP}\d{{4}})"
-    rf"{_SEP}\d{{3}}[0-9Xx]){_END}"
-    rf"|{_START}(?P<spaced_card>\d{{4}}(?:{_SEP}\d{{4}}){{2}}{_SEP}"
-    rf"(?:\d{{4}}(?:{_SEP}\d{{1,4}})?|\d{{3}})){_END}"
+    rf"{_SEP}\d{{3}}[0-9Xx]|\d{{6}}{_SEP}\d{{6}}{_SEP}\d{{3}}){_END}"
+    # Not one of a longer row of number groups (years, ports, amounts).
+    rf"|{_START}(?<![0-9][{_SEP_CHARS}])(?P<spaced_card>\d{{4}}(?:{_SEP}\d{{4}}){{2}}"
+    rf"{_SEP}(?:\d{{4}}(?:{_SEP}\d{{1,3}})?|\d{{3}})){_END}(?!{_SEP}\d)"
     rf"|{_START}(?P<card_4_6_5>\d{{4}}{_SEP}\d{{6}}{_SEP}\d{{5}}){_END}"
     rf"|{_START}(?P<card_issuer_rest>\d{{6}}{_SEP}\d{{9,13}}){_END}"
     rf"|(?<![0-9A-Za-z])(?<![0-9]\.)(?P<uscc>{_USCC_CHAR}{{2}}\d{{6}}{_USCC_CHAR}{{10}})"
@@ -96,6 +130,8 @@ _OPAQUE = re.compile(
 # most log lines have neither, and this test is far cheaper than the above.
 _QUICK_CHECK = re.compile(
     rf"\d{{4}}(?:\d|(?:[{_SEP_CHARS}]|{_SEP_ESCAPE.pattern}){{1,6}}\d{{4}})"
+    r"|[\uff10-\uff19]|\\uff1|%ef%bc%9|\\xef\\xbc\\x9",
+    re.IGNORECASE,
 )
 
 # Attributes every LogRecord has; anything else came in through ``extra``.
@@ -145,20 +181,22 @@ def mask_text(text: str) -> str:
 
 
 def _separators_unescaped(text: str) -> tuple[str, list[int]]:
-    """Return ``text`` with each escaped separator written as one space, and
-    for each position of that view (and its end) the position in ``text``."""
-    if "%" not in text and "\\" not in text:
-        return text, list(range(len(text) + 1))
+    """Return ``text`` with each escaped separator written as one space, each
+    full-width digit (escaped or not) as its digit, and for each position
+    of that view (and its end) the position in ``text``."""
+    text_view = text.translate(_FULL_WIDTH)  # one character for one
+    if "%" not in text and "\\" not in text and not _MOJIBAKE.search(text):
+        return text_view, list(range(len(text) + 1))
     view: list[str] = []
     where: list[int] = []
     start = 0
     for escape in _SEP_ESCAPE.finditer(text):
-        view.append(text[start : escape.start()])
+        view.append(text_view[start : escape.start()])
         where.extend(range(start, escape.start()))
-        view.append(" ")
+        view.append(_ESCAPED[escape.group().lower()])
         where.append(escape.start())
         start = escape.end()
-    view.append(text[start:])
+    view.append(text_view[start:])
     where.extend(range(start, len(text) + 1))
     return "".join(view), where
 
@@ -177,9 +215,37 @@ class PersonalDataFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_text(record.stack_info)
         for name, value in vars(record).items():
-            if name not in _RECORD_ATTRIBUTES and isinstance(value, str):
-                setattr(record, name, mask_text(value))
+            if name not in _RECORD_ATTRIBUTES:
+                masked = _masked_value(value)
+                if masked is not value:
+                    setattr(record, name, masked)
         return True
+
+
+def _masked_value(value: object, depth: int = 0) -> object:
+    """Return an ``extra`` value with personal data masked: text, a whole
+    number (a mobile or card held as an int: as masked text), and the
+    values of dicts, lists and tuples, five levels deep (QA: the JSON log
+    wrote {"mobile": "13812345678"} in an extra dict as it was). Return
+    ``value`` itself when nothing in it changed."""
+    if isinstance(value, str):
+        masked = mask_text(value)
+        return masked if masked != value else value
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+        masked = mask_text(text)
+        return masked if masked != text else value
+    if depth >= 5:
+        return value
+    if isinstance(value, dict):
+        items = {k: _masked_value(v, depth + 1) for k, v in value.items()}
+        changed = any(items[k] is not v for k, v in value.items())
+        return items if changed else value
+    if isinstance(value, list | tuple):
+        parts = [_masked_value(v, depth + 1) for v in value]
+        changed = any(p is not v for p, v in zip(parts, value, strict=True))
+        return type(value)(parts) if changed else value
+    return value
 
 
 def _render(record: logging.LogRecord) -> str:

@@ -146,7 +146,43 @@ def test_separated_and_prefixed_forms_are_masked(text: str, masked: str) -> None
         ("id 110105 1949 1231 002X", "id 110105********002X"),
         ("card 622202 1234567890123", "card 622202*********0123"),
         ("card 6222-0212-3456-789", "card 622202*****6789"),
-        ("card 6222_0212_3456_7890_1234", "card 622202**********1234"),
+        # QA round 3: bytes reprs, UTF-8 read as Latin-1, full-width digits,
+        # a mobile or card read as a number, more separators, an old ID.
+        (
+            "b'110105\\xe2\\x80\\x9319491231\\xe2\\x80\\x93002X'",
+            "b'110105********002X'",
+        ),
+        ("b'138\\xc2\\xa01234\\xc2\\xa05678'", "b'138****5678'"),
+        (
+            "GET /b/110105\u00e2\u0080\u009319491231\u00e2\u0080\u0093002X HTTP/1.1",
+            "GET /b/110105********002X HTTP/1.1",
+        ),
+        (
+            "tel \uff11\uff13\uff18\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18",
+            "tel 138****5678",
+        ),
+        (
+            "Not Found: /b/\\uff11\\uff13\\uff18\\uff11\\uff12\\uff13"
+            "\\uff14\\uff15\\uff16\\uff17\\uff18",
+            "Not Found: /b/138****5678",
+        ),
+        (
+            "GET /b/%EF%BC%91%EF%BC%93%EF%BC%98%EF%BC%91%EF%BC%92%EF%BC%93"
+            "%EF%BC%94%EF%BC%95%EF%BC%96%EF%BC%97%EF%BC%98 HTTP/1.1",
+            "GET /b/138****5678 HTTP/1.1",
+        ),
+        (
+            "id \uff11\uff11\uff10\uff11\uff10\uff15\uff11\uff19\uff14\uff19"
+            "\uff11\uff12\uff13\uff11\uff10\uff10\uff12\uff38",
+            "id 110105********002X",
+        ),
+        ("excel mobile 13812345678.0 imported", "excel mobile 138****5678.0 imported"),
+        ("card 6222021234567890123.00", "card 622202*********0123.00"),
+        ("id 110105\u200b19491231\u200b002X", "id 110105********002X"),
+        ("id 110105\u00ad19491231\u00ad002X", "id 110105********002X"),
+        ("id 110105\u301c19491231\u301c002X", "id 110105********002X"),
+        ("id 110105\u2e3a19491231\u2e3a002X", "id 110105********002X"),
+        ("id 110105 491231 002", "id 110105*****1002"),
         # QA round 2: four or more separators in a row.
         ("/b/110105%20%20%20%2019491231%20002X", "/b/110105********002X"),
         ("id 110105\t\t\t\t19491231 002X", "id 110105********002X"),
@@ -171,6 +207,9 @@ def test_escaped_spaced_and_otherwise_grouped_forms_are_masked(
         # and lists of numbers are no card.
         "GET /api/v1/loans?q=1234%205678 HTTP/1.1",
         "amounts 100000 200000 300000",
+        "years 2022 2023 2024 2025 2026",
+        "limits 5000 5000 5000 5000 5000",
+        "card 6222_0212_3456_7890_1234",  # 20 digits: no card is that long
         "20261204 223114 123",
         "[public b1936722-0270-4750-9755-390470e9fa2f] GET /api/v1/borrowers/x",
         "Task apiv1.tasks.outbox_dispatch[12345678-1234-1234-1234-123456789012] ok",
@@ -315,3 +354,26 @@ def test_no_uuid_is_altered() -> None:
     assert [mask_text(f"[t {i}] task-{i}") for i in ids] == [
         f"[t {i}] task-{i}" for i in ids
     ]
+
+
+def test_personal_data_in_non_text_extras_is_masked() -> None:
+    """QA round 3: the filter masked only extras that were text; JSON logs
+    wrote dicts, lists and ints as they were."""
+    import json
+
+    extras = {
+        "borrower": {"id_number": ID_NUMBER, "mobile": MOBILE, "n": 3},
+        "cards": [CARD, ("x", MOBILE)],
+        "mobile_int": int(MOBILE),
+        "count": 12,
+    }
+    record = logging.LogRecord("t", logging.INFO, "", 0, "created", None, None)
+    record.__dict__.update(extras)
+
+    PersonalDataFilter().filter(record)
+
+    written = json.dumps({name: getattr(record, name) for name in extras})
+    for secret in (ID_NUMBER, MOBILE, CARD):
+        assert secret not in written
+    assert record.count == 12
+    assert record.borrower["n"] == 3
