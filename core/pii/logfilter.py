@@ -99,9 +99,10 @@ _MOJIBAKE = re.compile("[\u00c2\u00e1-\u00e3\u00ef]")
 _PERSONAL_DATA = re.compile(
     rf"{_START}(?P<spaced_id>\d{{6}}{_SEP}(?:\d{{8}}|\d{{4}}{_SEP}\d{{4}})"
     rf"{_SEP}\d{{3}}[0-9Xx]|\d{{6}}{_SEP}\d{{6}}{_SEP}\d{{3}}){_END}"
-    # Not one of a longer row of number groups (years, ports, amounts).
-    rf"|{_START}(?<![0-9][{_SEP_CHARS}])(?P<spaced_card>\d{{4}}(?:{_SEP}\d{{4}}){{2}}"
-    rf"{_SEP}(?:\d{{4}}(?:{_SEP}\d{{1,3}})?|\d{{3}})){_END}(?!{_SEP}\d)"
+    # Also within a row of number groups (years, ports): a card next to an
+    # amount looks the same, and privacy comes first (QA round 4).
+    rf"|{_START}(?P<spaced_card>\d{{4}}(?:{_SEP}\d{{4}}){{2}}"
+    rf"{_SEP}(?:\d{{4}}(?:{_SEP}\d{{1,3}})?|\d{{3}})){_END}"
     rf"|{_START}(?P<card_4_6_5>\d{{4}}{_SEP}\d{{6}}{_SEP}\d{{5}}){_END}"
     rf"|{_START}(?P<card_issuer_rest>\d{{6}}{_SEP}\d{{9,13}}){_END}"
     rf"|(?<![0-9A-Za-z])(?<![0-9]\.)(?P<uscc>{_USCC_CHAR}{{2}}\d{{6}}{_USCC_CHAR}{{10}})"
@@ -130,7 +131,7 @@ _OPAQUE = re.compile(
 # most log lines have neither, and this test is far cheaper than the above.
 _QUICK_CHECK = re.compile(
     rf"\d{{4}}(?:\d|(?:[{_SEP_CHARS}]|{_SEP_ESCAPE.pattern}){{1,6}}\d{{4}})"
-    r"|[\uff10-\uff19]|\\uff1|%ef%bc%9|\\xef\\xbc\\x9",
+    r"|[\uff10-\uff19]|\\uff1|%ef%bc%9|\\xef\\xbc\\x9|\u00ef\u00bc[\u0090-\u0099]",
     re.IGNORECASE,
 )
 
@@ -205,51 +206,97 @@ class PersonalDataFilter(logging.Filter):
     """Mask personal data in a record's message, arguments and extras."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record in place with personal data masked; keep it."""
-        record.msg = mask_text(_render(record))
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = mask_text(record.exc_text)
-        if record.stack_info:
-            record.stack_info = mask_text(record.stack_info)
-        for name, value in vars(record).items():
-            if name not in _RECORD_ATTRIBUTES:
-                masked = _masked_value(value)
-                if masked is not value:
-                    setattr(record, name, masked)
+        """Rewrite the record in place with personal data masked; keep it.
+
+        Never raises (a filter's exception would reach the code that
+        logs): a record that cannot be rendered or masked is kept with its
+        message and extras replaced by a note saying so."""
+        try:
+            _mask_record(record)
+        except Exception:  # noqa: BLE001 - see the docstring
+            record.msg = f"[log record not masked: {_type_name(record.msg)}]"
+            record.args = None
+            record.exc_info = record.exc_text = record.stack_info = None
+            for name in list(vars(record)):
+                if name not in _RECORD_ATTRIBUTES:
+                    setattr(record, name, _DROPPED)
         return True
 
 
-def _masked_value(value: object, depth: int = 0) -> object:
+_DROPPED = "[not logged: could not be masked]"
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def _mask_record(record: logging.LogRecord) -> None:
+    record.msg = mask_text(_render(record))
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_text(record.stack_info)
+    seen: dict[int, object] = {}
+    for name, value in vars(record).items():
+        if name not in _RECORD_ATTRIBUTES:
+            masked = _masked_value(value, 0, seen)
+            if masked is not value:
+                setattr(record, name, masked)
+
+
+_DEPTH = 20
+
+
+def _masked_value(value: object, depth: int, seen: dict[int, object]) -> object:
     """Return an ``extra`` value with personal data masked: text, a whole
-    number (a mobile or card held as an int: as masked text), and the
-    values of dicts, lists and tuples, five levels deep (QA: the JSON log
-    wrote {"mobile": "13812345678"} in an extra dict as it was). Return
-    ``value`` itself when nothing in it changed."""
+    number (a mobile or card held as an int: as masked text), bytes, and
+    the members of dicts, lists, tuples and sets (QA: the JSON log wrote
+    {"mobile": "13812345678"} in an extra dict as it was). A container met
+    again is answered once (cycles); one nested deeper than _DEPTH is
+    dropped. Return ``value`` itself when nothing in it changed."""
     if isinstance(value, str):
-        masked = mask_text(value)
+        masked = mask_text(str(value))
         return masked if masked != value else value
-    if isinstance(value, int) and not isinstance(value, bool):
-        text = str(value)
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        if value.bit_length() > 10_000:  # str() refuses over 4,300 digits
+            return f"[int of {value.bit_length()} bits]"
+        text = int.__repr__(value)
         masked = mask_text(text)
         return masked if masked != text else value
-    if depth >= 5:
+    if isinstance(value, bytes | bytearray):
+        text = repr(bytes(value))
+        masked = mask_text(text)
+        return masked if masked != text else value
+    if not isinstance(value, dict | list | tuple | set | frozenset):
         return value
+    if id(value) in seen:
+        return seen[id(value)]
+    if depth >= _DEPTH:
+        return _DROPPED
+    seen[id(value)] = value  # while its members are masked
+    result: object = value
     if isinstance(value, dict):
-        items = {k: _masked_value(v, depth + 1) for k, v in value.items()}
-        changed = any(items[k] is not v for k, v in value.items())
-        return items if changed else value
-    if isinstance(value, list | tuple):
-        parts = [_masked_value(v, depth + 1) for v in value]
-        changed = any(p is not v for p, v in zip(parts, value, strict=True))
-        return type(value)(parts) if changed else value
-    return value
+        items = {k: _masked_value(v, depth + 1, seen) for k, v in value.items()}
+        if any(items[k] is not v for k, v in value.items()):
+            result = items
+    else:
+        members = list(value)
+        parts = [_masked_value(v, depth + 1, seen) for v in members]
+        if any(p is not v for p, v in zip(parts, members, strict=True)):
+            result = tuple(parts) if isinstance(value, tuple) else parts
+    seen[id(value)] = result
+    return result
 
 
 def _render(record: logging.LogRecord) -> str:
-    """Return the record's message with its arguments, never raising."""
+    """Return the record's message with its arguments: a bad format string
+    gives the message and arguments side by side (raises only if they
+    cannot be made text at all)."""
     try:
         return record.getMessage()
     except Exception:  # noqa: BLE001 - a bad format string must not raise

