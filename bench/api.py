@@ -3,8 +3,10 @@
 Sets up ``<db>_bench_api`` with one lender (starter products and rule set,
 sandbox data sources) and an API key; measures pgbench TPC-B (-s 4, -c 4,
 -T 10) on its own database before, between and after the API phases (the
-ratios use the median of the three), starts gunicorn as the Procfile
-does (config/gunicorn.py: WEB_CONCURRENCY workers of WEB_WORKER_CLASS)
+ratios use the median of the three; every measured phase, pgbench's too,
+starts after a CHECKPOINT, so that none pays for the previous one's
+writes), starts gunicorn as the Procfile does (config/gunicorn.py:
+WEB_CONCURRENCY workers of WEB_WORKER_CLASS)
 on 127.0.0.1 and a Celery worker as the Procfile does (filesystem broker,
 WORKER_CONCURRENCY processes) and runs:
 
@@ -143,8 +145,22 @@ def pgbench_init(database_url: str, name: str) -> None:
     )
 
 
+def checkpoint() -> None:
+    """Write every dirty page out now, before a measured phase, so that it
+    does not pay for the writes of the phase before it (pgbench leaves
+    about scale 4's worth of dirty pages; the API phases thousands of
+    rows): the checkpointer's work then fell in the next phase, on the
+    same two CPUs. Each phase, pgbench's runs included, starts clean."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CHECKPOINT")
+    connection.close()
+
+
 def pgbench_tps(database_url: str, name: str) -> float:
     """Return TPC-B tps at 4 clients over PGBENCH_SECONDS on ``name``."""
+    checkpoint()
     binary, connect, env = _pgbench(database_url)
     run = subprocess.run(
         [binary, *connect, "-c", "4", "-j", "2", "-T", str(PGBENCH_SECONDS), name],
@@ -380,6 +396,7 @@ def single_run(base: str, headers: dict, web_pid: int) -> dict:
         path = f"/api/{path}/applications/instant"
         _wrk(origin, headers, WARMUP_SECONDS, path, "2000000")
         _analyze()
+        checkpoint()
         before = _cpu_seconds(web_pid)
         result = _wrk(origin, headers, SECONDS, path, "4000000")
         after = _cpu_seconds(web_pid)
@@ -487,6 +504,7 @@ def batch_run(base: str, headers: dict, web_pid: int, worker_pid: int) -> dict:
     ]
     with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
         _batches_post_and_wait(http, warm_up)
+        checkpoint()
         before = _cpu_seconds(web_pid, worker_pid)
         started = time.monotonic()
         started_at = time.time()
@@ -631,6 +649,7 @@ def bare_run(database_url: str, name: str) -> dict[str, dict]:
             script = ROOT / "bench/bare/insert.lua"
             _bare_wait(f"http://127.0.0.1:{port}/api/openapi.json")
             _wrk_latency(url, script, WARMUP_SECONDS)
+            checkpoint()
             results[label] = _wrk_latency(url, script, BARE_SECONDS)
         finally:
             servers_stop([web])
