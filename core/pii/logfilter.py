@@ -99,10 +99,10 @@ _MOJIBAKE = re.compile("[\u00c2\u00e1-\u00e3\u00ef]")
 _PERSONAL_DATA = re.compile(
     rf"{_START}(?P<spaced_id>\d{{6}}{_SEP}(?:\d{{8}}|\d{{4}}{_SEP}\d{{4}})"
     rf"{_SEP}\d{{3}}[0-9Xx]|\d{{6}}{_SEP}\d{{6}}{_SEP}\d{{3}}){_END}"
-    # Also within a row of number groups (years, ports): a card next to an
-    # amount looks the same, and privacy comes first (QA round 4).
+    # A whole row of 4-digit groups is one match: a card beside a year or a
+    # port is masked with it, not shifted (QA rounds 4 and 5).
     rf"|{_START}(?P<spaced_card>\d{{4}}(?:{_SEP}\d{{4}}){{2}}"
-    rf"{_SEP}(?:\d{{4}}(?:{_SEP}\d{{1,3}})?|\d{{3}})){_END}"
+    rf"{_SEP}(?:\d{{4}}(?:{_SEP}\d{{4}})*(?:{_SEP}\d{{1,3}})?|\d{{3}})){_END}"
     rf"|{_START}(?P<card_4_6_5>\d{{4}}{_SEP}\d{{6}}{_SEP}\d{{5}}){_END}"
     rf"|{_START}(?P<card_issuer_rest>\d{{6}}{_SEP}\d{{9,13}}){_END}"
     rf"|(?<![0-9A-Za-z])(?<![0-9]\.)(?P<uscc>{_USCC_CHAR}{{2}}\d{{6}}{_USCC_CHAR}{{10}})"
@@ -209,28 +209,31 @@ class PersonalDataFilter(logging.Filter):
         """Rewrite the record in place with personal data masked; keep it.
 
         Never raises (a filter's exception would reach the code that
-        logs): a record that cannot be rendered or masked is kept with its
-        message and extras replaced by a note saying so."""
+        logs): a message that cannot be rendered or masked is replaced by
+        a note saying so, and so is an extra that cannot be masked; the
+        rest of the record is kept."""
         try:
-            _mask_record(record)
+            _mask_message(record)
         except Exception:  # noqa: BLE001 - see the docstring
-            record.msg = f"[log record not masked: {_type_name(record.msg)}]"
+            record.msg = "[log message not logged: it could not be rendered or masked]"
             record.args = None
             record.exc_info = record.exc_text = record.stack_info = None
-            for name in list(vars(record)):
-                if name not in _RECORD_ATTRIBUTES:
-                    setattr(record, name, _DROPPED)
+        for name, value in list(vars(record).items()):
+            if name in _RECORD_ATTRIBUTES:
+                continue
+            try:
+                masked = _masked_value(value, 0, {})
+            except Exception:  # noqa: BLE001 - see the docstring
+                masked = _DROPPED
+            if masked is not value:
+                setattr(record, name, masked)
         return True
 
 
 _DROPPED = "[not logged: could not be masked]"
 
 
-def _type_name(value: object) -> str:
-    return type(value).__name__
-
-
-def _mask_record(record: logging.LogRecord) -> None:
+def _mask_message(record: logging.LogRecord) -> None:
     record.msg = mask_text(_render(record))
     record.args = None
     if record.exc_info and not record.exc_text:
@@ -239,12 +242,6 @@ def _mask_record(record: logging.LogRecord) -> None:
         record.exc_text = mask_text(record.exc_text)
     if record.stack_info:
         record.stack_info = mask_text(record.stack_info)
-    seen: dict[int, object] = {}
-    for name, value in vars(record).items():
-        if name not in _RECORD_ATTRIBUTES:
-            masked = _masked_value(value, 0, seen)
-            if masked is not value:
-                setattr(record, name, masked)
 
 
 _DEPTH = 20
@@ -253,13 +250,15 @@ _DEPTH = 20
 def _masked_value(value: object, depth: int, seen: dict[int, object]) -> object:
     """Return an ``extra`` value with personal data masked: text, a whole
     number (a mobile or card held as an int: as masked text), bytes, and
-    the members of dicts, lists, tuples and sets (QA: the JSON log wrote
-    {"mobile": "13812345678"} in an extra dict as it was). A container met
-    again is answered once (cycles); one nested deeper than _DEPTH is
-    dropped. Return ``value`` itself when nothing in it changed."""
+    dicts (keys too), lists, tuples and sets, copied with their members
+    masked (QA: the JSON log wrote {"mobile": "13812345678"} in an extra
+    dict as it was). A container met again is its copy (cycles); one
+    nested deeper than _DEPTH is dropped. Text and numbers with nothing to
+    mask come back as they were."""
     if isinstance(value, str):
-        masked = mask_text(str(value))
-        return masked if masked != value else value
+        plain = str.__str__(value)  # a subclass's own comparisons are not asked
+        masked = mask_text(plain)
+        return masked if masked != plain else value
     if isinstance(value, bool) or value is None or isinstance(value, float):
         return value
     if isinstance(value, int):
@@ -278,19 +277,18 @@ def _masked_value(value: object, depth: int, seen: dict[int, object]) -> object:
         return seen[id(value)]
     if depth >= _DEPTH:
         return _DROPPED
-    seen[id(value)] = value  # while its members are masked
-    result: object = value
     if isinstance(value, dict):
-        items = {k: _masked_value(v, depth + 1, seen) for k, v in value.items()}
-        if any(items[k] is not v for k, v in value.items()):
-            result = items
-    else:
-        members = list(value)
-        parts = [_masked_value(v, depth + 1, seen) for v in members]
-        if any(p is not v for p, v in zip(parts, members, strict=True)):
-            result = tuple(parts) if isinstance(value, tuple) else parts
-    seen[id(value)] = result
-    return result
+        copied: dict[object, object] = {}
+        seen[id(value)] = copied  # before the members: a cycle meets the copy
+        for key, member in list(value.items()):
+            if isinstance(key, str | int) and not isinstance(key, bool):
+                key = _masked_value(key, depth + 1, seen)
+            copied[key] = _masked_value(member, depth + 1, seen)
+        return copied
+    members: list[object] = []
+    seen[id(value)] = members
+    members.extend(_masked_value(m, depth + 1, seen) for m in list(value))
+    return tuple(members) if isinstance(value, tuple) else members
 
 
 def _render(record: logging.LogRecord) -> str:

@@ -183,11 +183,15 @@ def test_separated_and_prefixed_forms_are_masked(text: str, masked: str) -> None
         ("id 110105\u301c19491231\u301c002X", "id 110105********002X"),
         ("id 110105\u2e3a19491231\u2e3a002X", "id 110105********002X"),
         ("id 110105 491231 002", "id 110105*****1002"),
-        # QA round 4: a card beside another number, UTF-8 of full-width
+        # QA round 4: a card beside another number (masked with it: a row of
+        # 4-digit groups is one match), UTF-8 of full-width
         # digits read as Latin-1.
-        ("card 6222 0212 3456 7890 5000.00", "card 622202******7890 5000.00"),
-        ("6222-0212-3456-7890 1000", "622202******7890 1000"),
+        ("card 6222 0212 3456 7890 5000.00", "card 622202**********5000.00"),
+        ("6222-0212-3456-7890 1000", "622202**********1000"),
         ("qty 3 6222 0212 3456 7890", "qty 3 622202******7890"),
+        # QA round 5: a row of 4-digit groups is masked whole, not shifted.
+        ("2023 6222 0212 3456 7890", "202362**********7890"),
+        ("port 8080 6222 0212 3456 7890 x", "port 808062**********7890 x"),
         (
             "GET /u/"
             + "".join("\u00ef\u00bc" + chr(0x90 + int(d)) for d in "13812345678"),
@@ -404,7 +408,7 @@ def test_a_record_that_cannot_be_rendered_is_kept_without_raising(msg, args) -> 
     record.mobile = MOBILE
 
     assert PersonalDataFilter().filter(record) is True
-    assert record.msg.startswith("[log record not masked")
+    assert record.msg.startswith("[log message not logged")
     assert record.mobile != MOBILE
 
 
@@ -435,3 +439,46 @@ def test_odd_extras_are_masked_without_raising_or_hanging() -> None:
     assert record.numbers == ["138****5678"]
     assert record.raw == "b'138****5678'"
     assert MOBILE not in repr(record.deep)
+
+
+def test_cycles_keys_subclasses_and_one_bad_extra() -> None:
+    """QA round 5: a cycle led back to the unmasked original, dict keys
+    were not masked, a str subclass could answer the change test, and one
+    extra that could not be masked dropped the message and every extra."""
+
+    class Liar(str):
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __ne__(self, other: object) -> bool:
+            return False
+
+        __hash__ = str.__hash__
+
+    looped: list = [MOBILE]
+    looped.append(looped)
+    mapping: dict = {"m": ID_NUMBER}
+    mapping["self"] = mapping
+    record = logging.LogRecord("t", logging.INFO, "", 0, f"call {MOBILE}", None, None)
+    record.__dict__.update(
+        looped=looped,
+        mapping=mapping,
+        keys={MOBILE: 1},
+        liar=Liar(MOBILE),
+        kept=CARD,
+    )
+    record.bad = _RaisingDict({1: 2})
+
+    assert PersonalDataFilter().filter(record) is True
+
+    for name in ("looped", "mapping", "keys", "liar", "kept"):
+        assert MOBILE not in repr(getattr(record, name))
+        assert ID_NUMBER not in repr(getattr(record, name))
+        assert CARD not in repr(getattr(record, name))
+    assert record.msg == "call 138****5678"
+    assert record.bad == "[not logged: could not be masked]"
+
+
+class _RaisingDict(dict):
+    def items(self):  # type: ignore[override]
+        raise RuntimeError("no")
