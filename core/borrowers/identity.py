@@ -291,9 +291,9 @@ def normalise_mobile(value: object) -> str:
         )
     # The common case, 11 ASCII digits starting 13-19: phonenumbers reads
     # them as a mainland national number that no landline pattern matches
-    # (area codes are 10, 2x and 3xx-9xx), so its answer is known; its
-    # parse is a tenth of an instant application's CPU. A test compares
-    # the two.
+    # (area codes are 10, 2x and 3xx-9xx), so its answer is known and its
+    # parse (about 18 us a borrower, against 1.5 us) is skipped. A test
+    # compares the two.
     if text.isascii() and _MOBILE.fullmatch(text):
         return text
     return _mobile_parsed(text, reason)

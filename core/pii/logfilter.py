@@ -9,7 +9,8 @@ propagated from child loggers)::
 It renders each record's message with its %-arguments, masks ID numbers,
 USCCs, mobile numbers and runs of 15 or more digits (bank cards, old ID
 numbers, or any of them run together with other digits), and also masks
-exception text, stack text and string values passed in ``extra``. It
+exception text, stack text and values passed in ``extra`` (text, numbers,
+bytes and the members of containers). It
 over-masks on purpose: any run of 15 or more digits is treated as a card or
 ID, so identifiers we log must not be bare integers of that length. Digits
 that belong to a decimal number (``1.3403234567890036``) are left alone, and
@@ -95,7 +96,8 @@ _MOJIBAKE = re.compile("[\u00c2\u00e1-\u00e3\u00ef]")
 # The groupings people write: an ID as 6-8-4 or 6-4-4-4; a card in fours
 # (the last group 1-4 digits), as 4-4-4-3 or 4-6-5 (15 digits) or as its
 # 6-digit issuer and the rest; a mobile as 3-4-4 or 3-8. Other groupings
-# of digits (lists of amounts, ports, dates and times) are left alone.
+# of digits (amounts, dates and times) are left alone; a row of 4-digit
+# groups (years, ports) is masked, as a card could be one of them.
 _PERSONAL_DATA = re.compile(
     rf"{_START}(?P<spaced_id>\d{{6}}{_SEP}(?:\d{{8}}|\d{{4}}{_SEP}\d{{4}})"
     rf"{_SEP}\d{{3}}[0-9Xx]|\d{{6}}{_SEP}\d{{6}}{_SEP}\d{{3}}){_END}"
@@ -143,11 +145,10 @@ _RECORD_ATTRIBUTES = frozenset(
 
 def _replace(match: re.Match[str]) -> str:
     """Return the masked form of one match of the personal-data pattern."""
-    text = match.group()
+    compact = re.sub(_SEP, "", match.group())
     if match.lastgroup == "mobile":
-        return mask_phone(re.sub(_SEP, "", text))
-    compact = re.sub(_SEP, "", text).upper()
-    return mask_middle(compact, keep_start=6, keep_end=4)
+        return mask_phone(compact)
+    return mask_middle(compact.upper(), keep_start=6, keep_end=4)
 
 
 def mask_text(text: str) -> str:

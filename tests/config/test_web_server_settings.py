@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from config.devenv import web_settings_check
+from config.devenv import ROOT, web_settings_check
+
+GUNICORN_CONFIG = str(ROOT / "config" / "gunicorn.py")
 
 
 @pytest.mark.parametrize(
@@ -48,6 +50,6 @@ def test_processes_default_to_one_per_cpu_and_a_blank_value_means_the_default(
     web_settings_check()
 
     assert "WEB_CONCURRENCY" not in os.environ  # gunicorn's int("") would fail
-    assert runpy.run_path("config/gunicorn.py")["workers"] == usable_cpus()
+    assert runpy.run_path(GUNICORN_CONFIG)["workers"] == usable_cpus()
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
-    assert runpy.run_path("config/gunicorn.py")["workers"] == 3
+    assert runpy.run_path(GUNICORN_CONFIG)["workers"] == 3
